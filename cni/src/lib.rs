@@ -1,0 +1,1 @@
+//! cni: see Cargo.toml description; being built (issues 3-8).

@@ -1,0 +1,1 @@
+//! openflow: see Cargo.toml description; being built (issues 3-8).

@@ -1,0 +1,1 @@
+//! ovsdb: see Cargo.toml description; being built (issues 3-8).

@@ -1,0 +1,1 @@
+//! Integration tests against real daemons live in `integration/`; this library is empty.

@@ -1,0 +1,1 @@
+//! tunnel: see Cargo.toml description; being built (issues 3-8).
