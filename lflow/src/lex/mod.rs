@@ -1,0 +1,1 @@
+//! lex (being written).

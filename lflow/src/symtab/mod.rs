@@ -1,0 +1,1 @@
+//! symtab (being written).
