@@ -1,0 +1,8 @@
+//! The ovn-agent daemon as a library: everything the `ovn-agent` binary runs, kept apart from
+//! the command-line glue so that it is unit-testable and usable from integration tests.
+//!
+//! - `daemon_args`: ovn-controller's command line (drop-in invocation);
+//! - `config`: the chassis configuration from `Open_vSwitch .external_ids`.
+
+pub mod config;
+pub mod daemon_args;
