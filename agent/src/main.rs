@@ -11,7 +11,11 @@ use agent::daemon_args;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "ovn-agent", version, about = "OVN node datapath agent (drop-in for ovn-controller)")]
+#[command(
+    name = "ovn-agent",
+    version,
+    about = "OVN node datapath agent (drop-in for ovn-controller)"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -35,8 +39,14 @@ fn main() -> anyhow::Result<()> {
     let program = argv
         .first()
         .and_then(|p| std::path::Path::new(p).file_name())
-        .map_or_else(|| "ovn-agent".to_owned(), |p| p.to_string_lossy().into_owned());
-    if argv.get(1).is_some_and(|w| SUBCOMMANDS.contains(&w.as_str())) {
+        .map_or_else(
+            || "ovn-agent".to_owned(),
+            |p| p.to_string_lossy().into_owned(),
+        );
+    if argv
+        .get(1)
+        .is_some_and(|w| SUBCOMMANDS.contains(&w.as_str()))
+    {
         return match Cli::parse().cmd {
             Cmd::Ofctl(args) => cmd::ofctl::run(args),
             Cmd::Lflow(args) => cmd::lflow::run(args),
