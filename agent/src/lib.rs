@@ -2,7 +2,9 @@
 //! the command-line glue so that it is unit-testable and usable from integration tests.
 //!
 //! - `daemon_args`: ovn-controller's command line (drop-in invocation);
-//! - `config`: the chassis configuration from `Open_vSwitch .external_ids`.
+//! - `config`: the chassis configuration from `Open_vSwitch .external_ids`;
+//! - `ct_zones`: conntrack zone allocation persisted in the bridge external_ids.
 
 pub mod config;
+pub mod ct_zones;
 pub mod daemon_args;
