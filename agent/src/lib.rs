@@ -3,8 +3,10 @@
 //!
 //! - `daemon_args`: ovn-controller's command line (drop-in invocation);
 //! - `config`: the chassis configuration from `Open_vSwitch .external_ids`;
-//! - `ct_zones`: conntrack zone allocation persisted in the bridge external_ids.
+//! - `ct_zones`: conntrack zone allocation persisted in the bridge external_ids;
+//! - `ofctrl`: desired vs installed flows, groups and meters.
 
 pub mod config;
 pub mod ct_zones;
 pub mod daemon_args;
+pub mod ofctrl;
