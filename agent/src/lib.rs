@@ -2,10 +2,12 @@
 //! the command-line glue so that it is unit-testable and usable from integration tests.
 //!
 //! - `daemon_args`: ovn-controller's command line (drop-in invocation);
+//! - `binding`: which Port_Bindings are resident here, what to claim and release;
 //! - `config`: the chassis configuration from `Open_vSwitch .external_ids`;
 //! - `ct_zones`: conntrack zone allocation persisted in the bridge external_ids;
 //! - `ofctrl`: desired vs installed flows, groups and meters.
 
+pub mod binding;
 pub mod config;
 pub mod ct_zones;
 pub mod daemon_args;
