@@ -124,10 +124,10 @@ impl CtZones {
                 self.by_user.remove(&h);
                 ch.set.remove(&key(&h));
             }
-            if let Some(old) = self.by_user.insert(u.clone(), z) {
-                if !self.by_user.values().any(|v| *v == old) {
-                    self.used.remove(&old);
-                }
+            if let Some(old) = self.by_user.insert(u.clone(), z)
+                && !self.by_user.values().any(|v| *v == old)
+            {
+                self.used.remove(&old);
             }
             self.used.insert(z);
             ch.set.insert(key(u), z.to_string());

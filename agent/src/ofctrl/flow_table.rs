@@ -230,7 +230,7 @@ impl<M: Clone + Eq + Hash, A: MergeActions> FlowTable<M, A> {
             (Some(w), None) => ops.push(FlowOp::Add(Arc::clone(key), w)),
             (Some(w), Some(have)) if w == *have => {}
             (Some(w), Some(have)) if w.cookie != have.cookie => {
-                ops.push(FlowOp::Add(Arc::clone(key), w))
+                ops.push(FlowOp::Add(Arc::clone(key), w));
             }
             (Some(w), Some(_)) => ops.push(FlowOp::Modify(Arc::clone(key), w)),
         }
