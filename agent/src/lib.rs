@@ -5,10 +5,12 @@
 //! - `binding`: which Port_Bindings are resident here, what to claim and release;
 //! - `config`: the chassis configuration from `Open_vSwitch .external_ids`;
 //! - `ct_zones`: conntrack zone allocation persisted in the bridge external_ids;
+//! - `if_status`: when ports are reported up and nb_cfg acknowledged;
 //! - `ofctrl`: desired vs installed flows, groups and meters.
 
 pub mod binding;
 pub mod config;
 pub mod ct_zones;
 pub mod daemon_args;
+pub mod if_status;
 pub mod ofctrl;
