@@ -14,3 +14,5 @@ pub mod ct_zones;
 pub mod daemon_args;
 pub mod if_status;
 pub mod ofctrl;
+pub mod ovs;
+pub mod sb;
