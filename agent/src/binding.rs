@@ -9,9 +9,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// `Port_Binding.type`, as binding.c classifies it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub enum PortType {
     /// `""` without a parent: a VM/pod interface.
+    #[default]
     Vif,
     /// `""` with `parent_port` (and usually `tag`): a container inside a VIF.
     Container,
@@ -70,7 +71,7 @@ pub struct HaChassis {
 }
 
 /// What binding needs of a Port_Binding row.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PortBinding {
     /// `logical_port`.
     pub logical_port: String,
