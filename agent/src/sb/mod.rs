@@ -1,5 +1,7 @@
 //! The Southbound side of the agent: this chassis's rows and the writes it makes.
 //!
-//! - `chassis`: Chassis, Encap and Chassis_Private registration, nb_cfg acknowledgement.
+//! - `chassis`: Chassis, Encap and Chassis_Private registration, nb_cfg acknowledgement;
+//! - `snapshot`: datapaths, port bindings, chassis and multicast groups; Port_Binding writes.
 
 pub mod chassis;
+pub mod snapshot;
