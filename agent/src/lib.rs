@@ -11,6 +11,7 @@
 pub mod binding;
 pub mod config;
 pub mod ct_zones;
+pub mod daemon;
 pub mod daemon_args;
 pub mod if_status;
 pub mod ofctrl;

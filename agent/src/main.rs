@@ -64,7 +64,71 @@ fn main() -> anyhow::Result<()> {
         println!("{program} (ovn-agent) {}", env!("CARGO_PKG_VERSION"));
         return Ok(());
     }
-    anyhow::bail!("{program}: the daemon is not implemented yet (see issue 6); parsed {args:?}")
+    run_daemon(&program, args)
+}
+
+/// Sets up logging, the pidfile and (with `--detach`) the background process, then runs the
+/// daemon on a tokio runtime.
+fn run_daemon(program: &str, args: daemon_args::DaemonArgs) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    use tracing_subscriber::prelude::*;
+
+    let console = !args.verbose.iter().any(|v| v == "console:off");
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OVN_AGENT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let file_layer = match &args.log_file {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("{program}: cannot open log file {}", path.display()))?;
+            Some(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(false)
+                    .with_writer(std::sync::Mutex::new(file)),
+            )
+        }
+        None => None,
+    };
+    let console_layer =
+        console.then(|| tracing_subscriber::fmt::layer().with_writer(std::io::stderr));
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(file_layer)
+        .with(console_layer)
+        .init();
+
+    if args.detach {
+        // Fork before any thread exists: the runtime is built afterwards.
+        nix::unistd::daemon(true, !console).context("cannot detach")?;
+    }
+    if let Some(pidfile) = &args.pidfile {
+        if !args.overwrite_pidfile
+            && let Ok(old) = std::fs::read_to_string(pidfile)
+            && let Ok(pid) = old.trim().parse::<i32>()
+            && std::path::Path::new(&format!("/proc/{pid}")).exists()
+            && pid != i32::try_from(std::process::id()).unwrap_or(0)
+        {
+            anyhow::bail!(
+                "{program}: pidfile {} names running process {pid}",
+                pidfile.display()
+            );
+        }
+        std::fs::write(pidfile, format!("{}\n", std::process::id()))
+            .with_context(|| format!("{program}: cannot write pidfile {}", pidfile.display()))?;
+    }
+    let pidfile = args.pidfile.clone();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    let result = rt.block_on(agent::daemon::run(args));
+    if let Some(p) = pidfile {
+        let _ = std::fs::remove_file(p);
+    }
+    result.map_err(|e| anyhow::anyhow!("{program}: {e}"))
 }
 
 #[cfg(test)]

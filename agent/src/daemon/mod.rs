@@ -1,0 +1,415 @@
+//! The daemon: connects to the local Open_vSwitch database and the Southbound database, and
+//! keeps bringing the chassis to the state they describe.
+//!
+//! Every iteration of the main loop takes plain snapshots of both replicas, runs the pure
+//! modules (configuration, binding, conntrack zones, tunnels, flows) and performs the
+//! operations they return. An iteration runs whenever either replica changes, when the
+//! OpenFlow connection reports something, and at least every few seconds as a backstop.
+
+mod flows;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use ovsdb::io::{Client, ClientConfig};
+use ovsdb::{Operation, Replica};
+use tracing::{debug, info, warn};
+
+use crate::binding::{self, LocalChassis};
+use crate::config::{ChassisConfig, ConfigError};
+use crate::ct_zones::{self, CtZones, NatKind};
+use crate::daemon_args::DaemonArgs;
+use crate::if_status::{IfStatus, NbCfg};
+use crate::ovs::{ops as ovs_ops, snapshot::OvsSnapshot};
+use crate::sb::{chassis as sb_chassis, snapshot as sb_snap};
+
+pub use flows::FlowEngine;
+
+/// Errors that stop the daemon.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The local database remote is unusable.
+    #[error("cannot use the Open_vSwitch database remote {remote}")]
+    OvsRemote {
+        /// The remote.
+        remote: String,
+        /// Why.
+        #[source]
+        source: ovsdb::io::ClientError,
+    },
+    /// Signal handling could not be set up.
+    #[error("cannot install signal handlers")]
+    Signals(#[source] std::io::Error),
+}
+
+/// Milliseconds since the epoch (for `*_timestamp` columns).
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// The machine's host name, for `Chassis.hostname` when external_ids has none.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
+}
+
+/// What the daemon keeps between iterations.
+struct State {
+    args: DaemonArgs,
+    ovs: Client,
+    sb: Option<(String, Client)>,
+    config: Option<ChassisConfig>,
+    last_config_error: Option<ConfigError>,
+    zones: Option<CtZones>,
+    if_status: IfStatus,
+    nb_cfg: NbCfg,
+    flows: FlowEngine,
+    /// Logged once per distinct message so that a bad row does not flood the log.
+    warned: std::collections::HashSet<String>,
+}
+
+impl State {
+    fn warn_once(&mut self, msg: String) {
+        if self.warned.insert(msg.clone()) {
+            warn!("{msg}");
+        }
+    }
+
+    async fn transact(
+        &mut self,
+        client: &Client,
+        db: &str,
+        what: &str,
+        ops: Vec<Operation>,
+    ) -> bool {
+        if ops.is_empty() {
+            return true;
+        }
+        match client.transact(ops).await {
+            Ok(_) => true,
+            Err(e) => {
+                warn!(db, what, error = %e, "transaction failed");
+                false
+            }
+        }
+    }
+
+    /// (Re)connects to the Southbound DB when `ovn-remote` appears or changes.
+    fn ensure_sb(&mut self, remote: Option<&str>) {
+        match (remote, &self.sb) {
+            (Some(r), Some((cur, _))) if r == cur => {}
+            (Some(r), _) => {
+                let mut cfg = ClientConfig::new(r, "OVN_Southbound");
+                cfg.probe_interval = self
+                    .config
+                    .as_ref()
+                    .and_then(|c| c.remote_probe_interval)
+                    .map_or(Some(Duration::from_secs(5)), |d| {
+                        (!d.is_zero()).then_some(d)
+                    });
+                match Client::start(cfg) {
+                    Ok(c) => {
+                        info!(remote = r, "connecting to the Southbound database");
+                        self.sb = Some((r.to_owned(), c));
+                    }
+                    Err(e) => self.warn_once(format!("ovn-remote {r:?} is unusable: {e}")),
+                }
+            }
+            (None, Some(_)) => {
+                info!("ovn-remote removed; disconnecting from the Southbound database");
+                self.sb = None;
+            }
+            (None, None) => {}
+        }
+    }
+
+    async fn iterate(&mut self) {
+        let ovs_snap = match self.ovs.lock().as_ref() {
+            Some(r) => OvsSnapshot::read(r),
+            None => return,
+        };
+        if !self.ovs.is_synced() {
+            return;
+        }
+
+        let cfg = match ChassisConfig::from_external_ids(&ovs_snap.external_ids, &host_name()) {
+            Ok(c) => {
+                self.last_config_error = None;
+                c
+            }
+            Err(e) => {
+                if self.last_config_error.as_ref() != Some(&e) {
+                    warn!(error = %e, "chassis configuration incomplete; waiting for it");
+                    self.last_config_error = Some(e);
+                }
+                return;
+            }
+        };
+        for t in &cfg.unknown_encap_types {
+            self.warn_once(format!(
+                "unknown tunnel type {t:?} in ovn-encap-type ignored"
+            ));
+        }
+        if self.config.as_ref() != Some(&cfg) {
+            info!(system_id = %cfg.system_id, bridge = %cfg.bridge, "chassis configuration");
+            self.config = Some(cfg.clone());
+        }
+
+        // The integration bridge.
+        let bridge_ops = ovs_ops::ensure_integration_bridge(
+            &ovs_snap,
+            &cfg.bridge,
+            cfg.bridge_datapath_type.as_deref(),
+        );
+        if !bridge_ops.is_empty() {
+            let ovs = self.ovs.clone();
+            self.transact(&ovs, "Open_vSwitch", "integration bridge", bridge_ops)
+                .await;
+            return;
+        }
+        let Some(br) = ovs_snap.bridges.get(&cfg.bridge) else {
+            return;
+        };
+        if self.zones.is_none() {
+            self.zones = Some(CtZones::restore(&br.external_ids));
+        }
+
+        self.ensure_sb(cfg.ovn_remote.as_deref());
+        let Some((_, sb)) = self.sb.clone() else {
+            return;
+        };
+        if !sb.is_synced() {
+            return;
+        }
+        let sb_snap = match sb.lock().as_ref() {
+            Some(r) => {
+                let facts = sb_chassis::ChassisFacts {
+                    datapath_type: br.datapath_type.clone(),
+                    iface_types: ovs_snap.iface_types.clone(),
+                };
+                let reg = sb_chassis::chassis_ops(&cfg, &facts, r);
+                (sb_snap::SbSnapshot::read(r, &cfg.system_id), reg)
+            }
+            None => return,
+        };
+        let (snap, reg_ops) = sb_snap;
+        if !reg_ops.is_empty() {
+            self.transact(&sb, "OVN_Southbound", "chassis registration", reg_ops)
+                .await;
+            return;
+        }
+
+        // Binding.
+        let me = LocalChassis {
+            name: cfg.system_id.clone(),
+            hostname: cfg.hostname.clone(),
+            networks: cfg
+                .bridge_mappings
+                .iter()
+                .map(|m| m.network.clone())
+                .collect(),
+            active_tunnels: None,
+        };
+        let vifs = ovs_snap.vifs(&cfg.bridge);
+        let update = binding::run(&me, &vifs, &snap.port_bindings);
+        for (lp, why) in &update.skipped {
+            self.warn_once(format!("port binding {lp}: {why}"));
+        }
+        let claims = sb_snap::claim_ops(&snap, &update);
+        if !claims.is_empty() {
+            for lp in &update.claim {
+                info!(logical_port = %lp, "claiming");
+            }
+            for lp in &update.release {
+                info!(logical_port = %lp, "releasing");
+            }
+            self.transact(&sb, "OVN_Southbound", "port binding claims", claims)
+                .await;
+        }
+        for (lp, r) in &update.resident {
+            let iface = match r {
+                binding::Residence::Iface(i) | binding::Residence::Localport(i) => {
+                    Some(i.name.as_str())
+                }
+                binding::Residence::Gateway => None,
+            };
+            self.if_status.handle_claimed(lp, iface);
+        }
+        let resident: std::collections::BTreeSet<&String> = update.resident.keys().collect();
+        let gone: Vec<String> = snap
+            .port_bindings
+            .iter()
+            .filter(|pb| {
+                pb.chassis.as_deref() == Some(cfg.system_id.as_str())
+                    && !resident.contains(&pb.logical_port)
+            })
+            .map(|pb| pb.logical_port.clone())
+            .collect();
+        for lp in gone {
+            self.if_status.handle_released(&lp);
+        }
+
+        // Conntrack zones: local ports and the NAT zones of local datapaths.
+        let mut users = update.zone_users.clone();
+        let mut requested = std::collections::BTreeMap::new();
+        for dp in snap
+            .datapaths
+            .values()
+            .filter(|d| update.local_datapaths.contains(&d.key))
+        {
+            let u = dp.uuid.to_string();
+            users.insert(ct_zones::nat_zone_key(&u, NatKind::Dnat));
+            let snat = ct_zones::nat_zone_key(&u, NatKind::Snat);
+            if let Some(z) = dp
+                .external_ids
+                .get("snat-ct-zone")
+                .and_then(|z| z.parse::<u16>().ok())
+            {
+                requested.insert(snat.clone(), z);
+            }
+            users.insert(snat);
+        }
+        let zone_changes = self
+            .zones
+            .as_mut()
+            .map(|z| z.update(&users, &requested))
+            .unwrap_or_default();
+        for u in &zone_changes.exhausted {
+            self.warn_once(format!("no conntrack zone left for {u}"));
+        }
+        let mut ovs_ops_all = ovs_ops::ct_zone_ops(br.uuid, &zone_changes);
+
+        // Tunnels.
+        let local_t = tunnel::LocalChassis::from_ovs_config(
+            &cfg.system_id,
+            &ovs_snap.external_ids,
+            &ovs_snap.other_config,
+        );
+        let observed = ovs_snap.observed_for_tunnels(&cfg.bridge);
+        let rec = tunnel::reconcile(&local_t, &snap.remote_chassis, &observed);
+        for s in &rec.skipped {
+            self.warn_once(format!("no tunnel to chassis: {s:?}"));
+        }
+        for op in &rec.ops {
+            debug!(op = ?op, "tunnel change");
+        }
+        ovs_ops_all.extend(ovs_ops::tunnel_ops(&rec.ops));
+        if !ovs_ops_all.is_empty() {
+            let ovs = self.ovs.clone();
+            self.transact(&ovs, "Open_vSwitch", "zones and tunnels", ovs_ops_all)
+                .await;
+        }
+
+        // Flows, then what waits for them (port up, nb_cfg).
+        let installed = {
+            let sb_guard = sb.lock();
+            let Some(sb_replica) = sb_guard.as_ref() else {
+                return;
+            };
+            let ctx = flows::Inputs {
+                cfg: &cfg,
+                ovs: &ovs_snap,
+                sb: &snap,
+                sb_replica,
+                binding: &update,
+                zones: self.zones.as_ref(),
+            };
+            self.flows.compute(&ctx)
+        };
+        if let Some(seqno) = self.flows.install(installed).await {
+            self.if_status.handle_install_sent(seqno);
+            self.nb_cfg.handle_install_sent(seqno, snap.nb_cfg);
+        }
+        if let Some(acked) = self.flows.acked() {
+            self.if_status.handle_acked(acked);
+            if let Some(n) = self.nb_cfg.handle_acked(acked) {
+                let op = sb_chassis::nb_cfg_ack(&cfg.system_id, n, now_ms());
+                self.transact(&sb, "OVN_Southbound", "nb_cfg", vec![op])
+                    .await;
+            }
+        }
+        let writes = self.if_status.poll_writes();
+        if !writes.is_empty() {
+            let mut sb_ops = Vec::new();
+            let mut ovs_ops = Vec::new();
+            for w in &writes {
+                sb_ops.extend(sb_snap::up_op(&snap, &w.logical_port, w.up));
+                if let Some(i) = &w.iface {
+                    ovs_ops.push(ovs_ops::ovn_installed_op(i, w.up, now_ms()));
+                }
+            }
+            let ovs = self.ovs.clone();
+            let a = self
+                .transact(&ovs, "Open_vSwitch", "ovn-installed", ovs_ops)
+                .await;
+            let b = self
+                .transact(&sb, "OVN_Southbound", "port up", sb_ops)
+                .await;
+            if a && b {
+                for w in &writes {
+                    info!(logical_port = %w.logical_port, up = w.up, "port state reported");
+                }
+                self.if_status.handle_written(&writes);
+            }
+        }
+    }
+}
+
+/// Runs the daemon until SIGTERM or SIGINT.
+pub async fn run(args: DaemonArgs) -> Result<(), DaemonError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let ovs =
+        Client::start(ClientConfig::new(&args.ovs_remote, "Open_vSwitch")).map_err(|source| {
+            DaemonError::OvsRemote {
+                remote: args.ovs_remote.clone(),
+                source,
+            }
+        })?;
+    let mut term = signal(SignalKind::terminate()).map_err(DaemonError::Signals)?;
+    let mut int = signal(SignalKind::interrupt()).map_err(DaemonError::Signals)?;
+    let flows = FlowEngine::new(args.dirs.ovs_rundir.clone());
+    let mut st = State {
+        args,
+        ovs,
+        sb: None,
+        config: None,
+        last_config_error: None,
+        zones: None,
+        if_status: IfStatus::new(),
+        nb_cfg: NbCfg::new(),
+        flows,
+        warned: Default::default(),
+    };
+    info!(remote = %st.args.ovs_remote, "ovn-agent starting");
+    let mut ovs_rx = st.ovs.subscribe();
+    loop {
+        st.iterate().await;
+        let mut sb_rx = st.sb.as_ref().map(|(_, c)| c.subscribe());
+        let sb_changed = async {
+            match sb_rx.as_mut() {
+                Some(rx) => {
+                    let _ = rx.changed().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = ovs_rx.changed() => {}
+            () = sb_changed => {}
+            () = st.flows.wait_event() => {}
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = term.recv() => { info!("SIGTERM: exiting, flows left in place"); break; }
+            _ = int.recv() => { info!("SIGINT: exiting, flows left in place"); break; }
+        }
+        // Coalesce bursts of updates into one iteration.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(())
+}
+
+/// Replica access for modules that want the raw tables.
+pub type SbReplica = Replica;
