@@ -68,6 +68,8 @@ struct State {
     if_status: IfStatus,
     nb_cfg: NbCfg,
     flows: FlowEngine,
+    /// Whether the CNI server was started (once, when both databases are first in sync).
+    cni_started: bool,
     /// Logged once per distinct message so that a bad row does not flood the log.
     warned: std::collections::HashSet<String>,
 }
@@ -125,6 +127,39 @@ impl State {
             }
             (None, None) => {}
         }
+    }
+
+    /// Starts the CNI server on `--cni-socket` (it shares this daemon's database clients). A
+    /// failure to bind is logged and leaves the rest of the agent running.
+    fn start_cni(&mut self, cfg: &ChassisConfig, sb: &Client) {
+        let mut scfg = cni::server::ServerConfig::new(self.args.cni_socket.clone());
+        scfg.bridge = cfg.bridge.clone();
+        let backend = std::sync::Arc::new(cni::ovsdb_backend::OvsdbBackend::new(
+            self.ovs.clone(),
+            sb.clone(),
+            None,
+            1500,
+        ));
+        let server = std::sync::Arc::new(cni::server::CniServer::new(scfg, backend));
+        let socket = self.args.cni_socket.clone();
+        tokio::spawn(async move {
+            match server.reconcile().await {
+                Ok(removed) if !removed.is_empty() => {
+                    info!(?removed, "CNI: removed ports of vanished pods")
+                }
+                Ok(_) => {}
+                Err(e) => warn!(error = %e, "CNI: startup reconciliation failed"),
+            }
+            match server.bind() {
+                Ok(listener) => {
+                    info!(socket = %socket.display(), "CNI server listening");
+                    if let Err(e) = server.serve(listener).await {
+                        warn!(error = %e, "CNI server stopped");
+                    }
+                }
+                Err(e) => warn!(socket = %socket.display(), error = %e, "CNI server not started"),
+            }
+        });
     }
 
     async fn iterate(&mut self) {
@@ -197,6 +232,10 @@ impl State {
             None => return,
         };
         let (snap, reg_ops) = sb_snap;
+        if !self.cni_started {
+            self.cni_started = true;
+            self.start_cni(&cfg, &sb);
+        }
         if !reg_ops.is_empty() {
             self.transact(&sb, "OVN_Southbound", "chassis registration", reg_ops)
                 .await;
@@ -382,6 +421,7 @@ pub async fn run(args: DaemonArgs) -> Result<(), DaemonError> {
         if_status: IfStatus::new(),
         nb_cfg: NbCfg::new(),
         flows,
+        cni_started: false,
         warned: Default::default(),
     };
     info!(remote = %st.args.ovs_remote, "ovn-agent starting");
