@@ -96,6 +96,22 @@ pub struct PortBinding {
     pub ha_chassis: Vec<HaChassis>,
     /// `up`.
     pub up: Option<bool>,
+    /// The row UUID (physical flows take their cookie from its first 32 bits).
+    pub uuid: u128,
+    /// `tag`: the VLAN of a container (with `parent_port`) or of a localnet/l2gateway port.
+    pub tag: Option<u16>,
+    /// `mac` (each entry `"MAC [IP...]"`, or `"router"`, `"unknown"`).
+    pub mac: Vec<String>,
+    /// IP of the `encap` row: which of the main chassis' tunnels to use.
+    pub encap_ip: Option<String>,
+    /// `additional_chassis`, by name (multi-chassis ports during live migration).
+    pub additional_chassis: Vec<String>,
+    /// `additional_encap`: chassis name → encap IP.
+    pub additional_encap: BTreeMap<String, String>,
+    /// `requested_additional_chassis`, by name.
+    pub requested_additional_chassis: Vec<String>,
+    /// `ha_chassis_group.ref_chassis`, by name.
+    pub ha_ref_chassis: Vec<String>,
 }
 
 /// A local OVS interface with an `external_ids:iface-id`.
@@ -369,6 +385,7 @@ mod tests {
             virtual_parent: None,
             ha_chassis: Vec::new(),
             up: None,
+            ..PortBinding::default()
         }
     }
 

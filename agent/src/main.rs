@@ -103,21 +103,12 @@ fn run_daemon(program: &str, args: daemon_args::DaemonArgs) -> anyhow::Result<()
         // Fork before any thread exists: the runtime is built afterwards.
         nix::unistd::daemon(true, !console).context("cannot detach")?;
     }
-    if let Some(pidfile) = &args.pidfile {
-        if !args.overwrite_pidfile
-            && let Ok(old) = std::fs::read_to_string(pidfile)
-            && let Ok(pid) = old.trim().parse::<i32>()
-            && std::path::Path::new(&format!("/proc/{pid}")).exists()
-            && pid != i32::try_from(std::process::id()).unwrap_or(0)
-        {
-            anyhow::bail!(
-                "{program}: pidfile {} names running process {pid}",
-                pidfile.display()
-            );
-        }
-        std::fs::write(pidfile, format!("{}\n", std::process::id()))
-            .with_context(|| format!("{program}: cannot write pidfile {}", pidfile.display()))?;
-    }
+    // Kept open for the life of the process: OVS tools (ovs-appctl -t) trust a pidfile only
+    // while its writer holds a POSIX write lock on it.
+    let _pidfile_lock = match &args.pidfile {
+        Some(pidfile) => Some(write_pidfile(program, pidfile, args.overwrite_pidfile)?),
+        None => None,
+    };
     let pidfile = args.pidfile.clone();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -148,4 +139,40 @@ mod tests {
             assert!(cmd.find_subcommand(w).is_some(), "{w}");
         }
     }
+}
+
+/// Writes and locks the pidfile as OVS daemons do (`fcntl(F_SETLK)` write lock on the whole
+/// file), refusing to start when another live process holds it.
+fn write_pidfile(
+    program: &str,
+    path: &std::path::Path,
+    overwrite: bool,
+) -> anyhow::Result<std::fs::File> {
+    use anyhow::Context as _;
+    use nix::fcntl::{FcntlArg, fcntl};
+    use std::io::Write as _;
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .with_context(|| format!("{program}: cannot open pidfile {}", path.display()))?;
+    let lock = nix::libc::flock {
+        l_type: nix::libc::F_WRLCK as i16,
+        l_whence: nix::libc::SEEK_SET as i16,
+        l_start: 0,
+        l_len: 0,
+        l_pid: 0,
+    };
+    if fcntl(&file, FcntlArg::F_SETLK(&lock)).is_err() && !overwrite {
+        anyhow::bail!(
+            "{program}: pidfile {} is locked by another running process",
+            path.display()
+        );
+    }
+    file.set_len(0)?;
+    writeln!(file, "{}", std::process::id())?;
+    file.flush()?;
+    Ok(file)
 }

@@ -50,6 +50,19 @@ enum Command {
 
 /// Runs `ovn-agent ovsdb`.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    match run_inner(args) {
+        // `ovn-agent ovsdb dump ... | head` is not an error.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+fn run_inner(args: Args) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -58,14 +71,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         match args.cmd {
             Command::ListDbs => {
                 let v = with_timeout(limit, call(&args.db, "list_dbs", json!([]))).await??;
+                let mut out = std::io::stdout().lock();
                 for name in v.as_array().context("list_dbs result is not an array")? {
-                    println!("{}", name.as_str().unwrap_or_default());
+                    writeln!(out, "{}", name.as_str().unwrap_or_default())?;
                 }
             }
             Command::GetSchema { database } => {
                 let v =
                     with_timeout(limit, call(&args.db, "get_schema", json!([database]))).await??;
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                writeln!(
+                    std::io::stdout().lock(),
+                    "{}",
+                    serde_json::to_string_pretty(&v)?
+                )?;
             }
             Command::Transact { transaction } => {
                 let params: Value =
@@ -74,9 +92,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     bail!("a transaction is a JSON array: [\"DB\", {{\"op\": ...}}, ...]");
                 }
                 let v = with_timeout(limit, call(&args.db, "transact", params)).await??;
-                println!("{v}");
+                writeln!(std::io::stdout().lock(), "{v}")?;
             }
             Command::Dump { database, table } => {
+                if let Some(t) = &table {
+                    check_table(&args.db, &database, t, limit).await?;
+                }
                 let mut cfg = ClientConfig::new(&args.db, &database);
                 if let Some(t) = &table {
                     cfg.tables = vec![MonitorRequest::table(t)];
@@ -103,7 +124,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 let client = Client::start(cfg)?;
                 let mut changes = client.subscribe();
                 loop {
-                    print_changes(&client, &table)?;
+                    print_changes(&client, &table, &columns)?;
                     if changes.changed().await.is_err() {
                         bail!("connection task ended");
                     }
@@ -112,6 +133,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         Ok(())
     })
+}
+
+/// Fails clearly (rather than retrying forever) when the table does not exist.
+async fn check_table(
+    remote: &str,
+    db: &str,
+    table: &str,
+    limit: Option<Duration>,
+) -> anyhow::Result<()> {
+    let v = with_timeout(limit, call(remote, "get_schema", json!([db]))).await??;
+    let schema = ovsdb::DatabaseSchema::from_json(&v)?;
+    if schema.table(table).is_none() {
+        bail!("no table {table} in database {db}");
+    }
+    Ok(())
 }
 
 async fn with_timeout<F: std::future::Future>(
@@ -126,8 +162,15 @@ async fn with_timeout<F: std::future::Future>(
     }
 }
 
-fn row_line(t: &TableSchema, uuid: Uuid, row: &Row) -> String {
-    format!("_uuid={uuid} {}", row.display(t))
+fn row_line(t: &TableSchema, uuid: Uuid, row: &Row, only: &[String]) -> String {
+    if only.is_empty() {
+        return format!("_uuid={uuid} {}", row.display(t));
+    }
+    let cols: Vec<String> = only
+        .iter()
+        .filter_map(|c| t.column_index(c).map(|i| format!("{c}={}", row.get(i))))
+        .collect();
+    format!("_uuid={uuid} {}", cols.join(" "))
 }
 
 fn dump(r: &Replica, only: Option<&str>) -> anyhow::Result<()> {
@@ -140,7 +183,7 @@ fn dump(r: &Replica, only: Option<&str>) -> anyhow::Result<()> {
         let mut rows: Vec<_> = t.iter().collect();
         rows.sort_by_key(|(u, _)| **u);
         for (u, row) in rows {
-            writeln!(out, "{}", row_line(t.schema(), *u, row))?;
+            writeln!(out, "{}", row_line(t.schema(), *u, row, &[]))?;
         }
     }
     if let Some(o) = only {
@@ -151,7 +194,7 @@ fn dump(r: &Replica, only: Option<&str>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_changes(client: &Client, table: &str) -> anyhow::Result<()> {
+fn print_changes(client: &Client, table: &str, only: &[String]) -> anyhow::Result<()> {
     let mut guard = client.lock();
     let Some(r) = guard.as_mut() else {
         return Ok(());
@@ -167,7 +210,7 @@ fn print_changes(client: &Client, table: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     for u in &ch.inserted {
         if let Some(row) = t.get(u) {
-            writeln!(out, "insert {}", row_line(ts, *u, row))?;
+            writeln!(out, "insert {}", row_line(ts, *u, row, only))?;
         }
     }
     for (u, old) in &ch.modified {
@@ -183,7 +226,7 @@ fn print_changes(client: &Client, table: &str) -> anyhow::Result<()> {
         writeln!(out, "modify _uuid={u} {}", diffs.join(", "))?;
     }
     for (u, old) in &ch.deleted {
-        writeln!(out, "delete {}", row_line(ts, *u, old))?;
+        writeln!(out, "delete {}", row_line(ts, *u, old, only))?;
     }
     out.flush()?;
     Ok(())

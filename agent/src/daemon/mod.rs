@@ -7,6 +7,7 @@
 //! OpenFlow connection reports something, and at least every few seconds as a backstop.
 
 mod flows;
+pub mod unixctl;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -160,6 +161,97 @@ impl State {
                 Err(e) => warn!(socket = %socket.display(), error = %e, "CNI server not started"),
             }
         });
+    }
+
+    /// Answers a control command; true when the daemon must exit.
+    async fn control(&mut self, req: unixctl::Request) -> bool {
+        let mut exit = false;
+        let answer = match req.method.as_str() {
+            "exit" => {
+                exit = true;
+                if !req.params.iter().any(|p| p == "--restart") {
+                    self.cleanup().await;
+                }
+                Ok(String::new())
+            }
+            "connection-status" => Ok(match &self.sb {
+                Some((_, c)) if c.is_synced() => "connected\n".to_owned(),
+                _ => "not connected\n".to_owned(),
+            }),
+            "recompute" | "inc-engine/recompute" => {
+                self.flows.force_recompute();
+                Ok(String::new())
+            }
+            "ct-zone-list" => Ok(self
+                .zones
+                .as_ref()
+                .map(|z| z.iter().map(|(u, n)| format!("{u} {n}\n")).collect())
+                .unwrap_or_default()),
+            "debug/status" => Ok("running\n".to_owned()),
+            other => Err(format!("\"{other}\" is not implemented")),
+        };
+        let _ = req.reply.send(answer);
+        exit
+    }
+
+    /// What `exit` without `--restart` undoes, as ovn-controller: this chassis's Southbound rows
+    /// (its port bindings are released with them) and its tunnel ports.
+    async fn cleanup(&mut self) {
+        let Some(cfg) = self.config.clone() else {
+            return;
+        };
+        if let Some((_, sb)) = self.sb.clone() {
+            let ops = vec![
+                Operation::delete(
+                    "Chassis_Private",
+                    ovsdb::Condition::new([ovsdb::Clause::eq("name", cfg.system_id.as_str())]),
+                ),
+                Operation::delete(
+                    "Chassis",
+                    ovsdb::Condition::new([ovsdb::Clause::eq("name", cfg.system_id.as_str())]),
+                ),
+            ];
+            let release: Vec<Operation> = {
+                let guard = sb.lock();
+                guard
+                    .as_ref()
+                    .map(|r| {
+                        let snap = sb_snap::SbSnapshot::read(r, &cfg.system_id);
+                        let update = binding::BindingUpdate {
+                            release: snap
+                                .port_bindings
+                                .iter()
+                                .filter(|pb| pb.chassis.as_deref() == Some(cfg.system_id.as_str()))
+                                .map(|pb| pb.logical_port.clone())
+                                .collect(),
+                            ..Default::default()
+                        };
+                        sb_snap::claim_ops(&snap, &update)
+                    })
+                    .unwrap_or_default()
+            };
+            let mut all = release;
+            all.extend(ops);
+            self.transact(&sb, "OVN_Southbound", "exit cleanup", all)
+                .await;
+        }
+        let tunnels = {
+            let guard = self.ovs.lock();
+            guard.as_ref().map(|r| {
+                let snap = OvsSnapshot::read(r);
+                tunnel::remove_all_tunnels(&snap.observed_for_tunnels(&cfg.bridge))
+            })
+        };
+        if let Some(t) = tunnels {
+            let ovs = self.ovs.clone();
+            self.transact(
+                &ovs,
+                "Open_vSwitch",
+                "exit cleanup",
+                ovs_ops::tunnel_ops(&t),
+            )
+            .await;
+        }
     }
 
     async fn iterate(&mut self) {
@@ -425,6 +517,15 @@ pub async fn run(args: DaemonArgs) -> Result<(), DaemonError> {
         warned: Default::default(),
     };
     info!(remote = %st.args.ovs_remote, "ovn-agent starting");
+    let (ctl_tx, mut ctl_rx) = tokio::sync::mpsc::channel(16);
+    let ctl_path = st
+        .args
+        .unixctl
+        .clone()
+        .unwrap_or_else(|| unixctl::default_path(&st.args.dirs.ovn_rundir));
+    if let Err(e) = unixctl::start(&ctl_path, ctl_tx) {
+        warn!(path = %ctl_path.display(), error = %e, "control socket not available");
+    }
     let mut ovs_rx = st.ovs.subscribe();
     loop {
         st.iterate().await;
@@ -442,12 +543,18 @@ pub async fn run(args: DaemonArgs) -> Result<(), DaemonError> {
             () = sb_changed => {}
             () = st.flows.wait_event() => {}
             _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            Some(req) = ctl_rx.recv() => {
+                if st.control(req).await {
+                    break;
+                }
+            }
             _ = term.recv() => { info!("SIGTERM: exiting, flows left in place"); break; }
             _ = int.recv() => { info!("SIGINT: exiting, flows left in place"); break; }
         }
         // Coalesce bursts of updates into one iteration.
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    let _ = std::fs::remove_file(&ctl_path);
     Ok(())
 }
 
