@@ -1,17 +1,35 @@
-//! The flow side of the daemon: what the integration bridge should hold (logical flows compiled
-//! with `lflow`, physical flows), the OpenFlow connection to it, and installs as atomic bundles
-//! followed by a barrier whose reply acknowledges the install's sequence number.
+//! The flow side of the daemon: what the integration bridge should hold, the OpenFlow
+//! connection to it, and installs as atomic bundles.
 //!
-//! This iteration of the engine connects nothing yet: the logical-flow compiler and the OpenFlow
-//! codec are being integrated; until then no install is ever reported, so ports are not reported
-//! up and nb_cfg is not acknowledged (which is the truthful state: no flows are installed).
+//! Desired flows live in a [`FlowTable`] keyed by (table, priority, match) and tagged with the
+//! Southbound row they came from. Each install sends the diff against the mirror of what is
+//! installed as one ordered+atomic bundle; when the bundle commits, a barrier follows and its
+//! reply acknowledges the install's sequence number (which lets ports be reported up and nb_cfg
+//! be acknowledged only once their flows are really in). One install is in flight at a time.
+//!
+//! On every (re)connection the engine asks for the Geneve TLV mapping of OVN's option (adding
+//! it when missing, as ovs-vswitchd forgets it on restart), then its first bundle starts with a
+//! delete-all so that whatever the switch holds is replaced by exactly the desired flows —
+//! without waiting for any database change.
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use openflow::action::Instructions;
+use openflow::codec::Encode as _;
+use openflow::flow_match::Match;
+use openflow::io::{AsyncEvent, Client as OfClient, Events, Options, Target};
+use openflow::msg::{
+    FlowMod, FlowModCommand, Message, RawInstructions, RawMatch, TlvMap, TlvTableMod,
+};
+use tracing::{debug, info, warn};
 
 use crate::binding::BindingUpdate;
 use crate::config::ChassisConfig;
 use crate::ct_zones::CtZones;
 use crate::if_status::Seqno;
+use crate::ofctrl::flow_table::{FlowBody, FlowKey, FlowOp, FlowTable, MergeActions, SourceId};
 use crate::ovs::snapshot::OvsSnapshot;
 use crate::sb::snapshot::SbSnapshot;
 
@@ -32,18 +50,95 @@ pub struct Inputs<'a> {
     pub zones: Option<&'a CtZones>,
 }
 
-/// The result of a computation, to install.
+/// One desired OpenFlow flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredFlow {
+    /// Table.
+    pub table: u8,
+    /// Priority.
+    pub priority: u16,
+    /// Cookie (first 32 bits of the source row's uuid, as 23.03).
+    pub cookie: u64,
+    /// The source row.
+    pub source: SourceId,
+    /// Match.
+    pub matches: Match,
+    /// Instructions.
+    pub instructions: Instructions,
+    /// Conjunction-only actions, merged with other sources' for the same match.
+    pub conjunctive: bool,
+}
+
+impl MergeActions for Instructions {
+    fn concat(parts: &[&Self]) -> Self {
+        let mut actions = Vec::new();
+        for p in parts {
+            actions.extend_from_slice(p.apply_actions());
+        }
+        Instructions::apply(actions)
+    }
+}
+
+/// The result of a computation.
 #[derive(Debug, Default)]
 pub struct Computed {
-    changed: bool,
+    /// Whether the desired table may differ from the installed one.
+    pub changed: bool,
+}
+
+#[derive(Debug)]
+struct Conn {
+    client: OfClient,
+    events: Events,
+    /// `tun_metadata<N>` carrying the OVN option, once negotiated.
+    tlv_index: Option<u16>,
+    /// The next bundle must start by deleting everything (new connection).
+    clear_first: bool,
 }
 
 /// The flow engine.
 #[derive(Debug)]
 pub struct FlowEngine {
     ovs_rundir: PathBuf,
+    bridge: Option<String>,
+    conn: Option<Conn>,
+    next_attempt: Instant,
+    table: FlowTable<Match, Instructions>,
     seqno: Seqno,
     acked: Option<Seqno>,
+    full_recomputes: u64,
+    pending_event: bool,
+}
+
+fn raw_match(m: &Match) -> RawMatch {
+    let mut b = BytesMut::with_capacity(m.oxm_len());
+    m.encode_oxm_fields(&mut b);
+    RawMatch(b.freeze())
+}
+
+fn raw_instructions(i: &Instructions) -> RawInstructions {
+    let mut b = BytesMut::with_capacity(i.encoded_len());
+    i.encode(&mut b);
+    RawInstructions(b.freeze())
+}
+
+fn flow_mod(op: &FlowOp<Match, Instructions>) -> FlowMod {
+    let (command, key, body): (_, &FlowKey<Match>, Option<&FlowBody<Instructions>>) = match op {
+        FlowOp::Add(k, b) => (FlowModCommand::ADD, k, Some(b)),
+        FlowOp::Modify(k, b) => (FlowModCommand::MODIFY_STRICT, k, Some(b)),
+        FlowOp::Delete(k) => (FlowModCommand::DELETE_STRICT, k, None),
+    };
+    FlowMod {
+        cookie: body.map_or(0, |b| b.cookie),
+        table_id: key.table,
+        command,
+        priority: key.priority,
+        match_: raw_match(&key.matches),
+        instructions: body
+            .map(|b| raw_instructions(&b.actions))
+            .unwrap_or_default(),
+        ..FlowMod::default()
+    }
 }
 
 impl FlowEngine {
@@ -51,29 +146,213 @@ impl FlowEngine {
     pub fn new(ovs_rundir: PathBuf) -> Self {
         Self {
             ovs_rundir,
+            bridge: None,
+            conn: None,
+            next_attempt: Instant::now(),
+            table: FlowTable::new(),
             seqno: 0,
             acked: None,
+            full_recomputes: 0,
+            pending_event: false,
         }
     }
 
-    /// Computes the desired flows.
-    pub fn compute(&mut self, _inputs: &Inputs<'_>) -> Computed {
-        Computed::default()
+    /// The Geneve `tun_metadata` index of the OVN option, once known.
+    pub fn tlv_index(&self) -> Option<u16> {
+        self.conn.as_ref().and_then(|c| c.tlv_index)
     }
 
-    /// Installs what changed; returns the install's sequence number when one was sent.
+    async fn connect(&mut self, bridge: &str) {
+        if self.bridge.as_deref() != Some(bridge) {
+            self.conn = None;
+            self.bridge = Some(bridge.to_owned());
+        }
+        if self.conn.is_some() || Instant::now() < self.next_attempt {
+            return;
+        }
+        let path = self.ovs_rundir.join(format!("{bridge}.mgmt"));
+        let target = Target::Unix(path.clone());
+        let opts = Options {
+            fetch_features: false,
+            ..Options::default()
+        };
+        match OfClient::connect(&target, opts).await {
+            Ok((client, events, _)) => {
+                info!(socket = %path.display(), "connected to the integration bridge");
+                self.conn = Some(Conn {
+                    client,
+                    events,
+                    tlv_index: None,
+                    clear_first: true,
+                });
+                self.table.clear_installed();
+            }
+            Err(e) => {
+                debug!(socket = %path.display(), error = %e, "cannot connect to the integration bridge yet");
+                self.next_attempt = Instant::now() + Duration::from_millis(500);
+            }
+        }
+    }
+
+    /// Finds or adds the OVN Geneve option mapping.
+    async fn negotiate_tlv(&mut self) {
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
+        if conn.tlv_index.is_some() {
+            return;
+        }
+        let reply = match conn.client.request(Message::TlvTableRequest).await {
+            Ok(Message::TlvTableReply(r)) => r,
+            Ok(other) => {
+                warn!(
+                    reply = other.name(),
+                    "unexpected answer to the TLV table request"
+                );
+                return;
+            }
+            Err(e) => {
+                warn!(error = %e, "TLV table request failed");
+                self.conn = None;
+                return;
+            }
+        };
+        let table = tunnel::TlvTable {
+            max_fields: reply.max_fields,
+            max_option_space: reply.max_option_space,
+            mappings: reply
+                .maps
+                .iter()
+                .map(|m| tunnel::TlvMap {
+                    option_class: m.option_class,
+                    option_type: m.option_type,
+                    option_len: m.option_len,
+                    index: m.index,
+                })
+                .collect(),
+        };
+        match tunnel::ovn_tlv_mapping(&table) {
+            Ok(mapping) => {
+                if mapping.op == tunnel::TlvOp::Add {
+                    let e = mapping.entry();
+                    let add = Message::TlvTableMod(TlvTableMod {
+                        command: TlvTableMod::ADD,
+                        maps: vec![TlvMap {
+                            option_class: e.option_class,
+                            option_type: e.option_type,
+                            option_len: e.option_len,
+                            index: e.index,
+                        }],
+                    });
+                    if let Err(e) = conn.client.send_all(vec![add]).await {
+                        // Another controller may have raced us: ask again next time.
+                        warn!(error = %e, "adding the Geneve TLV mapping failed; retrying");
+                        return;
+                    }
+                }
+                info!(
+                    index = mapping.index,
+                    "Geneve option mapped to tun_metadata{}", mapping.index
+                );
+                conn.tlv_index = Some(mapping.index);
+            }
+            Err(e) => warn!(error = %e, "cannot map the OVN Geneve option"),
+        }
+    }
+
+    /// Connects to the integration bridge and negotiates the Geneve option, when needed.
+    pub async fn prepare(&mut self, bridge: &str) {
+        self.connect(bridge).await;
+        self.negotiate_tlv().await;
+    }
+
+    /// Computes the desired flows for `inputs` (after `prepare`).
+    pub fn compute(
+        &mut self,
+        inputs: &Inputs<'_>,
+        produce: impl FnOnce(&Inputs<'_>, u16) -> Vec<DesiredFlow>,
+    ) -> Computed {
+        let Some(tlv) = self.tlv_index() else {
+            return Computed::default();
+        };
+        let flows = produce(inputs, tlv);
+        self.full_recomputes += 1;
+        self.table.clear_desired();
+        for f in flows {
+            let key = FlowKey {
+                table: f.table,
+                priority: f.priority,
+                matches: f.matches,
+            };
+            if f.conjunctive {
+                self.table
+                    .add_conjunctive(f.source, key, f.cookie, f.instructions);
+            } else {
+                self.table.add(f.source, key, f.cookie, f.instructions);
+            }
+        }
+        Computed { changed: true }
+    }
+
+    /// Installs what changed; returns the install's sequence number when one went out. The
+    /// barrier after it has been answered when this returns `Some`.
     pub async fn install(&mut self, computed: Computed) -> Option<Seqno> {
-        if !computed.changed {
+        let conn = self.conn.as_mut()?;
+        if !computed.changed && !conn.clear_first {
             return None;
         }
-        self.seqno += 1;
-        tracing::debug!(rundir = %self.ovs_rundir.display(), seqno = self.seqno, "install");
-        Some(self.seqno)
+        let ops = if conn.clear_first {
+            self.table.diff_all()
+        } else {
+            self.table.diff()
+        };
+        if ops.is_empty() && !conn.clear_first {
+            // Nothing to change: the state is already installed, acknowledge it right away.
+            self.seqno += 1;
+            self.acked = Some(self.seqno);
+            return Some(self.seqno);
+        }
+        let mut msgs = Vec::with_capacity(ops.len() + 1);
+        if conn.clear_first {
+            msgs.push(Message::FlowMod(FlowMod::delete_all()));
+        }
+        msgs.extend(ops.iter().map(|op| Message::FlowMod(flow_mod(op))));
+        let n = msgs.len();
+        match conn.client.send_bundle(msgs).await {
+            Ok(()) => {
+                conn.clear_first = false;
+                self.table.apply_installed(&ops);
+                self.seqno += 1;
+                match conn.client.barrier().await {
+                    Ok(()) => {
+                        debug!(flow_mods = n, seqno = self.seqno, "installed");
+                        self.acked = Some(self.seqno);
+                    }
+                    Err(e) => {
+                        warn!(error = %e, "barrier failed");
+                        self.conn = None;
+                    }
+                }
+                Some(self.seqno)
+            }
+            Err(e) => {
+                warn!(error = %e, flow_mods = n, "bundle rejected; nothing of it was installed");
+                self.table.retry(&ops);
+                if matches!(e, openflow::io::IoError::Stopped) {
+                    self.conn = None;
+                }
+                None
+            }
+        }
     }
 
     /// Forgets incremental state: the next computation starts from scratch.
     pub fn force_recompute(&mut self) {
-        tracing::info!("full recompute requested");
+        info!(
+            recomputes = self.full_recomputes,
+            "full recompute requested"
+        );
+        self.table.clear_desired();
     }
 
     /// The newest acknowledged install.
@@ -81,8 +360,33 @@ impl FlowEngine {
         self.acked
     }
 
-    /// Resolves when the OpenFlow side has something for the main loop.
+    /// Resolves when the OpenFlow side has something for the main loop (a reconnection, which
+    /// requires reinstalling everything, or a lost connection).
     pub async fn wait_event(&mut self) {
-        std::future::pending::<()>().await;
+        if self.pending_event {
+            self.pending_event = false;
+            return;
+        }
+        let Some(conn) = self.conn.as_mut() else {
+            return std::future::pending().await;
+        };
+        match conn.events.next().await {
+            Some(AsyncEvent::Connected { .. }) => {
+                info!("integration bridge reconnected: reinstalling everything");
+                conn.tlv_index = None;
+                conn.clear_first = true;
+                self.table.clear_installed();
+            }
+            Some(AsyncEvent::Disconnected(e)) => {
+                warn!(error = %e, "integration bridge connection lost")
+            }
+            Some(AsyncEvent::Error { xid, error }) => {
+                warn!(xid, error = ?error, "switch refused a message")
+            }
+            Some(_) => {}
+            None => {
+                self.conn = None;
+            }
+        }
     }
 }

