@@ -1,1 +1,9 @@
+//! Integration tests against the real OVS/OVN daemons (run as root; see README.md).
+//!
+//! One module per area. Every test builds its own testbed with unique names, so they run in
+//! parallel, and checks that its teardown left no process, namespace or directory behind.
 
+mod foundation;
+mod interconnect;
+mod ovsdb_server;
+mod support;
