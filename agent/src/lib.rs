@@ -7,6 +7,7 @@
 //! - `ct_zones`: conntrack zone allocation persisted in the bridge external_ids;
 //! - `if_status`: when ports are reported up and nb_cfg acknowledged;
 //! - `ofctrl`: desired vs installed flows, groups and meters.
+//! - `physical`: the physical flows (tables 0, 37–41, 64, 65) of physical.c.
 
 pub mod binding;
 pub mod config;
@@ -14,6 +15,8 @@ pub mod ct_zones;
 pub mod daemon;
 pub mod daemon_args;
 pub mod if_status;
+pub mod lflows;
 pub mod ofctrl;
 pub mod ovs;
+pub mod physical;
 pub mod sb;

@@ -23,7 +23,7 @@ use crate::if_status::{IfStatus, NbCfg};
 use crate::ovs::{ops as ovs_ops, snapshot::OvsSnapshot};
 use crate::sb::{chassis as sb_chassis, snapshot as sb_snap};
 
-pub use flows::FlowEngine;
+pub use flows::{DesiredFlow, FlowEngine};
 
 /// Errors that stop the daemon.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +69,7 @@ struct State {
     if_status: IfStatus,
     nb_cfg: NbCfg,
     flows: FlowEngine,
+    lflows: crate::lflows::LflowCompiler,
     /// Whether the CNI server was started (once, when both databases are first in sync).
     cni_started: bool,
     /// Logged once per distinct message so that a bad row does not flood the log.
@@ -413,6 +414,7 @@ impl State {
             self.warn_once(format!("no conntrack zone left for {u}"));
         }
         let mut ovs_ops_all = ovs_ops::ct_zone_ops(br.uuid, &zone_changes);
+        ovs_ops_all.extend(ovs_ops::ensure_datapath_row(&ovs_snap, &br.datapath_type));
 
         // Tunnels.
         let local_t = tunnel::LocalChassis::from_ovs_config(
@@ -450,7 +452,11 @@ impl State {
                 binding: &update,
                 zones: self.zones.as_ref(),
             };
-            self.flows.compute(&ctx, produce_flows)
+            let lflows = &mut self.lflows;
+            let warned = &mut self.warned;
+            self.flows.compute(&ctx, |inputs, tlv| {
+                produce_flows(inputs, tlv, lflows, warned)
+            })
         };
         if let Some(seqno) = self.flows.install(installed).await {
             self.if_status.handle_install_sent(seqno);
@@ -514,6 +520,7 @@ pub async fn run(args: DaemonArgs) -> Result<(), DaemonError> {
         if_status: IfStatus::new(),
         nb_cfg: NbCfg::new(),
         flows,
+        lflows: crate::lflows::LflowCompiler::new(),
         cni_started: false,
         warned: Default::default(),
     };
@@ -559,9 +566,47 @@ pub async fn run(args: DaemonArgs) -> Result<(), DaemonError> {
     Ok(())
 }
 
-/// Every desired flow for the current state: physical flows and compiled logical flows.
-fn produce_flows(_inputs: &flows::Inputs<'_>, _tlv_index: u16) -> Vec<flows::DesiredFlow> {
-    Vec::new()
+fn dp_type_cap<'a>(inputs: &'a flows::Inputs<'_>, cap: &str) -> Option<&'a str> {
+    let dt = inputs
+        .ovs
+        .bridges
+        .get(&inputs.cfg.bridge)
+        .map_or("", |b| b.datapath_type.as_str());
+    inputs.ovs.datapath_cap(dt, cap)
+}
+
+/// Every desired flow for the current state: compiled logical flows and physical flows.
+fn produce_flows(
+    inputs: &flows::Inputs<'_>,
+    _tlv_index: u16,
+    lflows: &mut crate::lflows::LflowCompiler,
+    warned: &mut std::collections::HashSet<String>,
+) -> Vec<flows::DesiredFlow> {
+    let resident: std::collections::BTreeSet<String> = inputs
+        .sb
+        .port_bindings
+        .iter()
+        .filter(|pb| pb.chassis.as_deref() == Some(inputs.cfg.system_id.as_str()))
+        .map(|pb| pb.logical_port.clone())
+        .collect();
+    let input = crate::lflows::CompileInput {
+        sb: inputs.sb_replica,
+        snap: inputs.sb,
+        local_datapaths: &inputs.binding.local_datapaths,
+        resident: &resident,
+        ct_zero_snat: dp_type_cap(inputs, "ct_zero_snat") == Some("true"),
+        dp_hash_l4_sym: dp_type_cap(inputs, "max_hash_alg")
+            .and_then(|v| v.parse::<u32>().ok())
+            .is_some_and(|v| v >= 1),
+    };
+    let (out, issues) = lflows.compile_all(&input);
+    for i in issues {
+        let msg = format!("logical flow {}: {}", i.lflow, i.message);
+        if warned.insert(msg.clone()) {
+            warn!("{msg}");
+        }
+    }
+    out
 }
 
 /// Replica access for modules that want the raw tables.

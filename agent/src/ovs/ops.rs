@@ -97,6 +97,35 @@ pub fn ensure_integration_bridge(
     }
 }
 
+/// Creates the `Datapath` row of the integration bridge's datapath type when
+/// `Open_vSwitch.datapaths` lacks it, so that ovs-vswitchd reports the datapath's capabilities
+/// (`ct_zero_snat`, `max_hash_alg`, …) that change how some actions are encoded.
+pub fn ensure_datapath_row(snap: &OvsSnapshot, datapath_type: &str) -> Vec<Operation> {
+    let Some(root) = snap.root else {
+        return Vec::new();
+    };
+    let ty = if datapath_type.is_empty() {
+        "system"
+    } else {
+        datapath_type
+    };
+    if snap.datapath_caps.contains_key(ty) {
+        return Vec::new();
+    }
+    vec![
+        Operation::insert("Datapath", []).with_uuid_name("dp"),
+        Operation::mutate(
+            "Open_vSwitch",
+            by_uuid(root),
+            vec![Mutation::new(
+                "datapaths",
+                Mutator::Insert,
+                Datum::map([(Atom::from(ty), Atom::named_uuid("dp"))]),
+            )],
+        ),
+    ]
+}
+
 /// Translates the tunnel reconciler's operations. Ports not found by uuid (raced away) are
 /// skipped by the server's condition, never an error.
 pub fn tunnel_ops(ops: &[tunnel::TunnelOp]) -> Vec<Operation> {

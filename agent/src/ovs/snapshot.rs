@@ -69,6 +69,9 @@ pub struct OvsSnapshot {
     pub iface_types: Vec<String>,
     /// Bridges by name.
     pub bridges: BTreeMap<String, BridgeView>,
+    /// `Open_vSwitch.datapaths`: datapath type → the Datapath row's `capabilities` (filled in by
+    /// ovs-vswitchd once the row exists).
+    pub datapath_caps: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 fn map(m: ovsdb::views::MapRef<'_>) -> BTreeMap<String, String> {
@@ -91,6 +94,34 @@ impl OvsSnapshot {
             snap.other_config = map(root.other_config());
             snap.iface_types = root.iface_types().map(str::to_owned).collect();
             snap.iface_types.sort();
+        }
+        if let (Some(root_row), Some(ovs_t), Some(dp_t)) = (
+            snap.root
+                .and_then(|u| db.table("Open_vSwitch").and_then(|t| t.get(&u))),
+            db.table("Open_vSwitch"),
+            db.table("Datapath"),
+        ) && let (Some(dps_col), Some(caps_col)) = (
+            ovs_t.schema().column_index("datapaths"),
+            dp_t.schema().column_index("capabilities"),
+        ) {
+            for (k, v) in root_row.get(dps_col).as_map() {
+                let (Some(ty), Some(u)) = (k.as_str(), v.as_uuid()) else {
+                    continue;
+                };
+                let caps = dp_t
+                    .get(&u)
+                    .map(|r| {
+                        r.get(caps_col)
+                            .as_map()
+                            .iter()
+                            .filter_map(|(a, b)| {
+                                Some((a.as_str()?.to_owned(), b.as_str()?.to_owned()))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                snap.datapath_caps.insert(ty.to_owned(), caps);
+            }
         }
         let (Some(bridges), Some(ports), Some(ifaces)) = (
             db.typed::<Bridge>(),
@@ -135,6 +166,19 @@ impl OvsSnapshot {
             );
         }
         snap
+    }
+
+    /// A capability of the datapath of `datapath_type` (`ct_zero_snat`, `max_hash_alg`, …).
+    pub fn datapath_cap(&self, datapath_type: &str, cap: &str) -> Option<&str> {
+        let ty = if datapath_type.is_empty() {
+            "system"
+        } else {
+            datapath_type
+        };
+        self.datapath_caps
+            .get(ty)
+            .and_then(|c| c.get(cap))
+            .map(String::as_str)
     }
 
     /// The interfaces of `bridge` that carry `external_ids:iface-id`, by iface-id.

@@ -1,0 +1,374 @@
+//! Southbound `Logical_Flow` rows compiled into OpenFlow flows for the local datapaths
+//! (controller/lflow.c `consider_logical_flow__`).
+//!
+//! Per logical flow: the actions are parsed once (their prerequisites are ANDed into the match),
+//! then for every local datapath of the flow (its own, or each of its `Logical_DP_Group`) the
+//! match is parsed in that datapath's context (port groups are per datapath), annotated,
+//! simplified, `is_chassis_resident()` evaluated, normalized and turned into OpenFlow matches,
+//! each ANDed with `metadata=<datapath key>`; the actions are encoded with that datapath's
+//! parameters. Conjunctive matches get a conjunction-id range per (flow, datapath).
+//!
+//! A logical flow that fails to parse or encode is reported with its uuid and skipped; every
+//! other flow is still compiled.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::str::FromStr as _;
+
+use lflow::actions::{ActionsContext, EncodeTables, ExtendTable, OfAction, Pipeline};
+use lflow::context::Context;
+use lflow::expr::{self, AndOr, Expr, ParseEnv};
+use lflow::symtab::Symtab;
+use openflow::action::{Action, Instructions};
+use ovsdb::Replica;
+use ovsdb::Uuid;
+use ovsdb::views::ovn_sb::{AddressSet, LogicalDpGroup, LogicalFlow, PortGroup};
+
+use crate::daemon::DesiredFlow;
+use crate::sb::snapshot::SbSnapshot;
+
+/// Logical tables per pipeline in OVN 23.03 (`LOG_PIPELINE_LEN`).
+pub const LOG_PIPELINE_LEN: u8 = 29;
+/// First OpenFlow table of the logical ingress pipeline.
+pub const OFTABLE_LOG_INGRESS_PIPELINE: u8 = 8;
+/// First OpenFlow table of the logical egress pipeline.
+pub const OFTABLE_LOG_EGRESS_PIPELINE: u8 = 42;
+/// Where `output;` goes from the ingress pipeline.
+pub const OFTABLE_OUTPUT_LARGE_PKT_DETECT: u8 = 37;
+/// Where `output;` goes from the egress pipeline.
+pub const OFTABLE_SAVE_INPORT: u8 = 64;
+
+/// A logical flow that could not be compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileIssue {
+    /// The Logical_Flow row.
+    pub lflow: Uuid,
+    /// What went wrong (upstream's wording where it has one).
+    pub message: String,
+}
+
+/// The compiler and what it keeps between runs (group and meter ids).
+#[derive(Debug)]
+pub struct LflowCompiler {
+    symtab: Symtab,
+    groups: ExtendTable,
+    meters: ExtendTable,
+    /// Number of flows compiled in the last run.
+    pub last_compiled: usize,
+}
+
+impl Default for LflowCompiler {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What a run reads.
+#[derive(Debug)]
+pub struct CompileInput<'a> {
+    /// The Southbound replica.
+    pub sb: &'a Replica,
+    /// Its snapshot (datapaths, port bindings).
+    pub snap: &'a SbSnapshot,
+    /// Tunnel keys of the local datapaths.
+    pub local_datapaths: &'a BTreeSet<u32>,
+    /// Logical ports resident on this chassis (`is_chassis_resident`).
+    pub resident: &'a BTreeSet<String>,
+    /// The datapath supports `ct_zero_snat` (Datapath capability).
+    pub ct_zero_snat: bool,
+    /// The datapath supports symmetric L4 `dp_hash` (`max_hash_alg` ≥ 1).
+    pub dp_hash_l4_sym: bool,
+}
+
+fn cookie_of(u: Uuid) -> u64 {
+    u64::from(u32::from_be_bytes([u.0[0], u.0[1], u.0[2], u.0[3]]))
+}
+
+fn uuid_parts(u: Uuid) -> [u32; 4] {
+    let b = u.0;
+    [
+        u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+        u32::from_be_bytes([b[4], b[5], b[6], b[7]]),
+        u32::from_be_bytes([b[8], b[9], b[10], b[11]]),
+        u32::from_be_bytes([b[12], b[13], b[14], b[15]]),
+    ]
+}
+
+/// Converts encoded actions to the `openflow` crate's instructions through their common text
+/// form (both sides print and parse exactly ovs-ofctl's syntax).
+fn to_instructions(acts: &[OfAction]) -> Result<Instructions, String> {
+    if acts.is_empty() {
+        return Ok(Instructions::default());
+    }
+    let mut text = String::new();
+    lflow::actions::format_ofpacts(&mut text, acts).map_err(|e| e.to_string())?;
+    let actions: Vec<Action> = Instructions::from_str(&text)
+        .map_err(|e| format!("encoded actions {text:?} do not parse: {e}"))?
+        .apply_actions()
+        .iter()
+        // OVN's `ip.ttl--` is OVS's decrement with an empty controller-id list
+        // (NXAST_DEC_TTL_CNT_IDS), not OFPAT_DEC_NW_TTL; both print `dec_ttl` before encoding.
+        .map(|a| match a {
+            Action::DecTtl => Action::DecTtlCntIds(Box::default()),
+            other => other.clone(),
+        })
+        .collect();
+    Ok(Instructions::apply(actions))
+}
+
+impl LflowCompiler {
+    /// A compiler with OVN 23.03's symbol table.
+    pub fn new() -> Self {
+        Self {
+            symtab: Symtab::ovn(),
+            groups: ExtendTable::new(),
+            meters: ExtendTable::new(),
+            last_compiled: 0,
+        }
+    }
+
+    /// Compiles every logical flow of the local datapaths.
+    pub fn compile_all(&mut self, inp: &CompileInput<'_>) -> (Vec<DesiredFlow>, Vec<CompileIssue>) {
+        let mut out = Vec::new();
+        let mut issues = Vec::new();
+
+        // The expression context: ports, address sets, port groups, residency.
+        let mut ctx = Context::new();
+        for pb in &inp.snap.port_bindings {
+            ctx.ports.insert(pb.logical_port.clone(), pb.tunnel_key);
+        }
+        // Multicast groups are output ports too (`outport = "_MC_flood"`).
+        for mc in &inp.snap.mc_groups {
+            ctx.ports.entry(mc.name.clone()).or_insert(mc.key);
+        }
+        // ovn-controller's port lookup resolves the reserved name "none" to key 0.
+        ctx.ports.insert("none".to_owned(), 0);
+        ctx.chassis_resident = inp.resident.iter().cloned().collect::<HashSet<String>>();
+        if let Some(t) = inp.sb.typed::<AddressSet>() {
+            for a in t.iter() {
+                ctx.add_address_set(a.name(), a.addresses());
+            }
+        }
+        if let Some(t) = inp.sb.typed::<PortGroup>() {
+            for g in t.iter() {
+                ctx.add_port_group(g.name(), g.ports());
+            }
+        }
+        let mut actx = ActionsContext {
+            ports: ctx.ports.clone(),
+            tunnel_ofports: HashMap::new(),
+            n_tables: LOG_PIPELINE_LEN,
+            collector_ids: None,
+            dp_meter_support: true,
+            ct_zero_snat: inp.ct_zero_snat,
+            dp_hash_l4_sym: inp.dp_hash_l4_sym,
+            ..ActionsContext::default()
+        };
+
+        let dp_by_uuid = &inp.snap.datapaths;
+        let groups = inp.sb.typed::<LogicalDpGroup>();
+        let Some(lflows) = inp.sb.typed::<LogicalFlow>() else {
+            return (out, issues);
+        };
+        let mut conj_base: u32 = 1;
+        for lf in lflows.iter() {
+            // The flow's local datapaths.
+            let mut dps: Vec<u32> = Vec::new();
+            if let Some(d) = lf.logical_datapath().and_then(|u| dp_by_uuid.get(&u)) {
+                dps.push(d.key);
+            }
+            if let Some(g) = lf
+                .logical_dp_group()
+                .and_then(|u| groups.as_ref().and_then(|t| t.get(&u)))
+            {
+                dps.extend(
+                    g.datapaths()
+                        .filter_map(|u| dp_by_uuid.get(&u))
+                        .map(|d| d.key),
+                );
+            }
+            dps.retain(|k| inp.local_datapaths.contains(k));
+            if dps.is_empty() {
+                continue;
+            }
+            let pipeline = match lf.pipeline() {
+                "ingress" => Pipeline::Ingress,
+                "egress" => Pipeline::Egress,
+                other => {
+                    issues.push(CompileIssue {
+                        lflow: lf.uuid(),
+                        message: format!("unknown pipeline {other:?}"),
+                    });
+                    continue;
+                }
+            };
+            let (Ok(ltable), Ok(priority)) =
+                (u8::try_from(lf.table_id()), u16::try_from(lf.priority()))
+            else {
+                issues.push(CompileIssue {
+                    lflow: lf.uuid(),
+                    message: "table or priority out of range".into(),
+                });
+                continue;
+            };
+            let ptable = match pipeline {
+                Pipeline::Ingress => OFTABLE_LOG_INGRESS_PIPELINE,
+                Pipeline::Egress => OFTABLE_LOG_EGRESS_PIPELINE,
+            }
+            .saturating_add(ltable);
+            actx.cur_ltable = ltable;
+            actx.pipeline = pipeline;
+            // `output;` enters the output stage from ingress, and the delivery stage from egress.
+            actx.tables.output = match pipeline {
+                Pipeline::Ingress => OFTABLE_OUTPUT_LARGE_PKT_DETECT,
+                Pipeline::Egress => OFTABLE_SAVE_INPORT,
+            };
+            actx.lflow_uuid = uuid_parts(lf.uuid());
+
+            let parsed = {
+                let pp = actx.parse_params(&self.symtab);
+                match lflow::actions::parse_actions_str(lf.actions(), &pp) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        issues.push(CompileIssue {
+                            lflow: lf.uuid(),
+                            message: format!("actions: {e}"),
+                        });
+                        continue;
+                    }
+                }
+            };
+            let cookie = cookie_of(lf.uuid());
+            let source = lf.uuid().as_u128();
+
+            for dp_key in dps {
+                let dp = dp_by_uuid.values().find(|d| d.key == dp_key);
+                actx.dp_key = dp_key;
+                actx.is_switch = dp.is_some_and(|d| d.external_ids.contains_key("logical-switch"));
+                actx.common_nat_ct_zone =
+                    if dp.is_some_and(|d| d.external_ids.contains_key("snat-ct-zone")) {
+                        lflow::actions::MfField::LOG_SNAT_ZONE
+                    } else {
+                        lflow::actions::MfField::LOG_DNAT_ZONE
+                    };
+
+                // Match, with the actions' prerequisites.
+                let env = ParseEnv {
+                    symtab: &self.symtab,
+                    ctx: Some(&ctx),
+                    dp_id: i64::from(dp_key),
+                };
+                let e = match expr::parse_string(lf.match_(), env, None) {
+                    Ok(e) => e,
+                    Err(err) => {
+                        issues.push(CompileIssue {
+                            lflow: lf.uuid(),
+                            message: format!("match: {err}"),
+                        });
+                        break;
+                    }
+                };
+                let e = match Expr::combine(AndOr::And, Some(e), parsed.prereqs.clone()) {
+                    Some(e) => e,
+                    None => Expr::Boolean(true),
+                };
+                let e = match expr::annotate(e, &self.symtab) {
+                    Ok(e) => e,
+                    Err(err) => {
+                        issues.push(CompileIssue {
+                            lflow: lf.uuid(),
+                            message: format!("match: {err}"),
+                        });
+                        break;
+                    }
+                };
+                let e = expr::simplify(e, &self.symtab);
+                let e = expr::evaluate_condition(e, &|p| ctx.is_chassis_resident(p));
+                let e = expr::normalize(e, &self.symtab);
+                let mut matches = expr::to_matches(&e, &self.symtab, &|p| ctx.port_key(p));
+                if matches.is_empty() {
+                    continue;
+                }
+                if matches.n_conjs > 0 {
+                    matches.offset_conj_ids(conj_base - 1);
+                    conj_base = conj_base.saturating_add(matches.n_conjs);
+                }
+
+                // Actions for this datapath.
+                let mut ofpacts: Vec<OfAction> = Vec::new();
+                {
+                    let ep = actx.encode_params();
+                    let mut tables = EncodeTables {
+                        groups: &mut self.groups,
+                        meters: &mut self.meters,
+                    };
+                    lflow::actions::encode_actions(&parsed.actions, &ep, &mut tables, &mut ofpacts);
+                }
+                let instructions = match to_instructions(&ofpacts) {
+                    Ok(i) => i,
+                    Err(err) => {
+                        issues.push(CompileIssue {
+                            lflow: lf.uuid(),
+                            message: err,
+                        });
+                        break;
+                    }
+                };
+
+                for m in matches.iter() {
+                    let mut of = m.m.clone();
+                    of.set_field(
+                        lflow::symtab::OfField::Metadata,
+                        u128::from(dp_key),
+                        u128::from(u64::MAX),
+                    );
+                    let om = match of.to_openflow() {
+                        Ok(om) => om,
+                        Err(err) => {
+                            issues.push(CompileIssue {
+                                lflow: lf.uuid(),
+                                message: format!("match: {err}"),
+                            });
+                            continue;
+                        }
+                    };
+                    if m.conjunctions.is_empty() {
+                        out.push(DesiredFlow {
+                            table: ptable,
+                            priority,
+                            cookie,
+                            source,
+                            matches: om,
+                            instructions: instructions.clone(),
+                            conjunctive: false,
+                        });
+                    } else {
+                        let acts: Vec<Action> = m
+                            .conjunctions
+                            .iter()
+                            .filter_map(|c| {
+                                Action::from_str(&format!(
+                                    "conjunction({},{}/{})",
+                                    c.id,
+                                    c.clause + 1,
+                                    c.n_clauses
+                                ))
+                                .ok()
+                            })
+                            .collect();
+                        out.push(DesiredFlow {
+                            table: ptable,
+                            priority,
+                            cookie,
+                            source,
+                            matches: om,
+                            instructions: Instructions::apply(acts),
+                            conjunctive: true,
+                        });
+                    }
+                }
+            }
+        }
+        self.last_compiled = out.len();
+        (out, issues)
+    }
+}
