@@ -416,6 +416,22 @@ impl State {
         let mut ovs_ops_all = ovs_ops::ct_zone_ops(br.uuid, &zone_changes);
         ovs_ops_all.extend(ovs_ops::ensure_datapath_row(&ovs_snap, &br.datapath_type));
 
+        // Patch ports to provider bridges (localnet, l2gateway).
+        let (want_patches, missing) = crate::ovs::patch::wanted(
+            &cfg.bridge,
+            &cfg.bridge_mappings,
+            &ovs_snap,
+            &snap.port_bindings,
+            &update.local_datapaths,
+            &cfg.system_id,
+        );
+        for (lp, net) in missing {
+            self.warn_once(format!(
+                "bridge not found for port {lp} with network name {net:?}; skipping"
+            ));
+        }
+        ovs_ops_all.extend(crate::ovs::patch::reconcile(&ovs_snap, &want_patches));
+
         // Tunnels.
         let local_t = tunnel::LocalChassis::from_ovs_config(
             &cfg.system_id,
