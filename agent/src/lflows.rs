@@ -93,11 +93,15 @@ fn uuid_parts(u: Uuid) -> [u32; 4] {
     ]
 }
 
-/// Converts encoded actions to the `openflow` crate's instructions through their common text
-/// form (both sides print and parse exactly ovs-ofctl's syntax).
+/// Converts encoded actions to the `openflow` crate's instructions; when an action has no
+/// typed counterpart, through their common text form (both sides print and parse exactly
+/// ovs-ofctl's syntax).
 fn to_instructions(acts: &[OfAction]) -> Result<Instructions, String> {
     if acts.is_empty() {
         return Ok(Instructions::default());
+    }
+    if let Some(v) = lflow::actions::to_openflow_actions(acts) {
+        return Ok(Instructions::apply(v));
     }
     let mut text = String::new();
     lflow::actions::format_ofpacts(&mut text, acts).map_err(|e| e.to_string())?;

@@ -4,7 +4,7 @@ use std::fmt;
 
 use openflow::flow_match::Match;
 
-use super::ofpact::{Ofpact, write_list};
+use super::ofpact::{Ofpact, to_actions, write_list};
 use crate::ofctrl::flow_table::SourceId;
 
 /// Source of the flows ovn-controller attributes to no Southbound row (its per-process
@@ -33,6 +33,13 @@ pub struct PhysicalFlow {
     pub matches: Match,
     /// The actions (an empty list drops).
     pub actions: Vec<Ofpact>,
+}
+
+impl PhysicalFlow {
+    /// The actions in the `openflow` crate's model (what a flow_mod carries).
+    pub fn openflow_actions(&self) -> Vec<openflow::action::Action> {
+        to_actions(&self.actions)
+    }
 }
 
 /// Prints the flow as `ovs-ofctl -O OpenFlow15 dump-flows --no-stats` does (without its leading

@@ -94,7 +94,12 @@ mod tests {
 
     #[test]
     fn ordering_and_activity() {
-        let g = group(&[(Some("hv2"), 10), (Some("hv1"), 20), (Some("hv3"), 10), (None, 99)]);
+        let g = group(&[
+            (Some("hv2"), 10),
+            (Some("hv1"), 20),
+            (Some("hv3"), 10),
+            (None, 99),
+        ]);
         let names: Vec<String> = ha_chassis_get_ordered(&g)
             .unwrap()
             .into_iter()
@@ -109,7 +114,11 @@ mod tests {
         // The only member with a chassis is the local one.
         let solo = group(&[(Some("hv1"), 1), (None, 5)]);
         assert!(ha_chassis_group_is_active(&solo, &none, "hv1"));
-        assert!(ha_chassis_group_is_active(&group(&[(Some("hv1"), 1)]), &none, "hv1"));
+        assert!(ha_chassis_group_is_active(
+            &group(&[(Some("hv1"), 1)]),
+            &none,
+            "hv1"
+        ));
         assert!(ha_chassis_get_ordered(&group(&[])).is_none());
         assert!(ha_chassis_get_ordered(&group(&[(None, 1)])).is_none());
     }

@@ -407,7 +407,9 @@ mod tests {
         let mut ln = pb("ln", "localnet", 3, None);
         ln.options.insert("network_name".into(), "phys".into());
         let mut ln_other = pb("ln-x", "localnet", 3, None);
-        ln_other.options.insert("network_name".into(), "other".into());
+        ln_other
+            .options
+            .insert("network_name".into(), "other".into());
         let pbs = map(vec![
             pb("vm1", "", 1, None),
             pb("ls1-lr", "patch", 1, Some("lr-ls1")),
@@ -439,7 +441,11 @@ mod tests {
     fn local_ofports_follow_residence() {
         let mut c = pb("c1", "", 1, None);
         c.ty = PortType::Container;
-        let pbs = map(vec![pb("vm1", "", 1, None), pb("lp", "localport", 1, None), c]);
+        let pbs = map(vec![
+            pb("vm1", "", 1, None),
+            pb("lp", "localport", 1, None),
+            c,
+        ]);
         let iface = |n: &str, p: i64| LocalIface {
             name: n.into(),
             ofport: Some(p),
@@ -472,7 +478,9 @@ mod tests {
             priority: 1,
         }];
         assert_eq!(
-            ha_member_datapaths([&cr], "hv1").into_iter().collect::<Vec<_>>(),
+            ha_member_datapaths([&cr], "hv1")
+                .into_iter()
+                .collect::<Vec<_>>(),
             vec![7]
         );
         assert!(ha_member_datapaths([&cr], "hv2").is_empty());

@@ -6,7 +6,8 @@
 
 use std::fmt::{self, Write as _};
 
-use openflow::field::{Field, Subfield};
+use openflow::action::{Action, SetField};
+use openflow::field::{Field, Subfield, Value};
 
 /// One action.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -100,6 +101,86 @@ impl Ofpact {
     }
 }
 
+/// `NX_VENDOR_ID`.
+const NX_VENDOR_ID: u32 = 0x0000_2320;
+/// `NXAST_BUNDLE`.
+const NXAST_BUNDLE: u16 = 12;
+/// `NXM_OF_IN_PORT` header: the bundle members' type.
+const NXM_OF_IN_PORT: u32 = 0x0000_0002;
+
+impl Ofpact {
+    /// The same action in the `openflow` crate's model, for installation.
+    ///
+    /// `openflow::action::Action` has no `bundle` variant yet: the bundle becomes the
+    /// `NXAST_BUNDLE` wire action as OVS encodes it (`Action::Unknown`, re-emitted verbatim).
+    pub fn to_action(&self) -> Action {
+        match self {
+            Ofpact::SetField { field, value, mask } => {
+                let n = if field.is_tun_metadata() {
+                    4
+                } else {
+                    field.n_bytes().min(Value::MAX_LEN)
+                };
+                Action::SetField(Box::new(SetField {
+                    field: *field,
+                    value: Value::from_u128(*value, n),
+                    mask: mask.map(|m| Value::from_u128(m, n)),
+                }))
+            }
+            Ofpact::Move { src, dst } => Action::move_field(*src, *dst),
+            Ofpact::Resubmit(t) => Action::resubmit_table(*t),
+            Ofpact::Output(p) => Action::output(*p),
+            Ofpact::StackPush(s) => Action::Push(*s),
+            Ofpact::StackPop(s) => Action::Pop(*s),
+            Ofpact::PopVlan => Action::PopVlan,
+            Ofpact::PushVlan(t) => Action::PushVlan(*t),
+            Ofpact::Clone(inner) => Action::Clone(Box::new(to_actions(inner))),
+            Ofpact::CtClear => Action::CtClear,
+            Ofpact::BundleActiveBackup(members) => Action::Unknown(Box::new(bundle_wire(members))),
+            Ofpact::Conjunction {
+                id,
+                clause,
+                n_clauses,
+            } => Action::Conjunction {
+                id: *id,
+                clause: *clause,
+                n_clauses: *n_clauses,
+            },
+        }
+    }
+}
+
+/// Converts a list (see [`Ofpact::to_action`]).
+pub fn to_actions(acts: &[Ofpact]) -> Vec<Action> {
+    acts.iter().map(Ofpact::to_action).collect()
+}
+
+/// `struct nx_action_bundle` for `bundle(eth_src,0,active_backup,ofport,members:…)`
+/// (OVS `encode_BUNDLE`): algorithm active_backup (0), fields eth_src (0), basis 0, no
+/// destination, then the members as 16-bit ports padded to 8 bytes.
+fn bundle_wire(members: &[u16]) -> Vec<u8> {
+    let members_len = (2 * members.len()).div_ceil(8) * 8;
+    let len = 32 + members_len;
+    let mut b = Vec::with_capacity(len);
+    b.extend_from_slice(&0xffffu16.to_be_bytes());
+    b.extend_from_slice(&u16::try_from(len).unwrap_or(u16::MAX).to_be_bytes());
+    b.extend_from_slice(&NX_VENDOR_ID.to_be_bytes());
+    b.extend_from_slice(&NXAST_BUNDLE.to_be_bytes());
+    b.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // algorithm, fields, basis
+    b.extend_from_slice(&NXM_OF_IN_PORT.to_be_bytes());
+    b.extend_from_slice(
+        &u16::try_from(members.len())
+            .unwrap_or(u16::MAX)
+            .to_be_bytes(),
+    );
+    b.extend_from_slice(&[0; 10]); // ofs_nbits, dst, zero[4]
+    for m in members {
+        b.extend_from_slice(&m.to_be_bytes());
+    }
+    b.resize(len, 0);
+    b
+}
+
 /// The width OVS uses for a field's values in actions: `tun_metadataN` is OVN's 4-byte option.
 fn value_bits(field: Field) -> u32 {
     if field.is_tun_metadata() {
@@ -177,7 +258,11 @@ impl fmt::Display for Ofpact {
                 id,
                 clause,
                 n_clauses,
-            } => write!(f, "conjunction({id},{}/{n_clauses})", u16::from(*clause) + 1),
+            } => write!(
+                f,
+                "conjunction({id},{}/{n_clauses})",
+                u16::from(*clause) + 1
+            ),
         }
     }
 }
@@ -277,5 +362,44 @@ mod tests {
         assert_eq!(s, "drop");
         let c = Ofpact::Clone(vec![Ofpact::CtClear, Ofpact::Resubmit(8)]);
         assert_eq!(text(&c), "clone(ct_clear,resubmit(,8))");
+    }
+
+    #[test]
+    fn converts_to_openflow_actions_that_print_the_same() {
+        let acts = vec![
+            Ofpact::load(Field::reg(13), 0, 32, 6),
+            Ofpact::load(Field::reg(10), 10, 1, 1),
+            Ofpact::load(Field::TUN_ID, 0, 24, 1),
+            Ofpact::load(Field::tun_metadata(0), 0, 32, 0x8004),
+            Ofpact::move_bits(Field::reg(14), 0, Field::tun_metadata(0), 16, 15),
+            Ofpact::StackPush(Subfield::whole(Field::IN_PORT)),
+            Ofpact::load(Field::IN_PORT, 0, 16, 0xffff),
+            Ofpact::StackPop(Subfield::whole(Field::IN_PORT)),
+            Ofpact::PushVlan(0x8100),
+            Ofpact::set(Field::VLAN_VID, 0x1000 | 42),
+            Ofpact::Output(4),
+            Ofpact::PopVlan,
+            Ofpact::set(Field::ETH_SRC, 0xff02),
+            Ofpact::Clone(vec![Ofpact::CtClear, Ofpact::Resubmit(8)]),
+            Ofpact::Conjunction {
+                id: 100,
+                clause: 1,
+                n_clauses: 2,
+            },
+        ];
+        let mut ours = String::new();
+        write_list(&mut ours, &acts).unwrap();
+        let mut theirs = String::new();
+        openflow::action::write_actions(&mut theirs, &to_actions(&acts)).unwrap();
+        assert_eq!(ours, theirs);
+        // The bundle's wire form decodes to itself.
+        let b = to_actions(&[Ofpact::BundleActiveBackup(vec![1, 2, 3])]);
+        let mut wire: Vec<u8> = Vec::new();
+        openflow::action::encode_actions(&b, &mut wire);
+        assert_eq!(wire.len(), 40);
+        assert_eq!(&wire[..10], &[0xff, 0xff, 0, 40, 0, 0, 0x23, 0x20, 0, 12]);
+        assert_eq!(&wire[32..38], &[0, 1, 0, 2, 0, 3]);
+        let mut r = openflow::codec::Reader::new(&wire);
+        assert_eq!(openflow::action::decode_actions(&mut r).unwrap(), b);
     }
 }
