@@ -52,8 +52,32 @@ pub struct LflowCompiler {
     symtab: Symtab,
     groups: ExtendTable,
     meters: ExtendTable,
+    /// Compiled flows by logical flow, with the hash of what they were compiled from.
+    cache: HashMap<Uuid, (u64, Vec<DesiredFlow>)>,
+    /// Fingerprint of the compile context of the last run; a change recompiles everything.
+    ctx_fingerprint: Option<u64>,
+    /// Next conjunction id: every (re)compiled flow takes a fresh range, so ids never collide
+    /// with those of flows being replaced in the same install.
+    next_conj: u32,
     /// Number of flows compiled in the last run.
     pub last_compiled: usize,
+    /// Runs that recompiled everything (context changed, or the first run).
+    pub full_recomputes: u64,
+    /// Runs that recompiled only changed logical flows.
+    pub incremental_runs: u64,
+}
+
+/// What a run changed, by source row.
+#[derive(Debug, Default)]
+pub struct LflowOutput {
+    /// Everything was recompiled: `changed` holds every logical flow's flows.
+    pub full: bool,
+    /// Logical flows whose OpenFlow flows are new or different.
+    pub changed: Vec<(u128, Vec<DesiredFlow>)>,
+    /// Logical flows that no longer exist (or are no longer local).
+    pub removed: Vec<u128>,
+    /// Flows that could not be compiled.
+    pub issues: Vec<CompileIssue>,
 }
 
 impl Default for LflowCompiler {
@@ -93,6 +117,48 @@ fn uuid_parts(u: Uuid) -> [u32; 4] {
     ]
 }
 
+/// A hash of everything besides the logical flows themselves that compilation depends on: a
+/// change to it (a port added, an address set member, residency, …) recompiles every flow.
+fn fingerprint(ctx: &Context, inp: &CompileInput<'_>) -> u64 {
+    use std::collections::BTreeMap;
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let ports: BTreeMap<&String, &u32> = ctx.ports.iter().collect();
+    ports.hash(&mut h);
+    if let Some(t) = inp.sb.typed::<AddressSet>() {
+        let mut sets: Vec<(&str, Vec<&str>)> = t
+            .iter()
+            .map(|a| (a.name(), a.addresses().collect()))
+            .collect();
+        sets.sort();
+        sets.hash(&mut h);
+    }
+    if let Some(t) = inp.sb.typed::<PortGroup>() {
+        let mut pgs: Vec<(&str, Vec<&str>)> =
+            t.iter().map(|g| (g.name(), g.ports().collect())).collect();
+        pgs.sort();
+        pgs.hash(&mut h);
+    }
+    inp.resident.hash(&mut h);
+    inp.local_datapaths.hash(&mut h);
+    (inp.ct_zero_snat, inp.dp_hash_l4_sym).hash(&mut h);
+    let mut dps: Vec<(u32, bool, bool)> = inp
+        .snap
+        .datapaths
+        .values()
+        .map(|d| {
+            (
+                d.key,
+                d.external_ids.contains_key("logical-switch"),
+                d.external_ids.contains_key("snat-ct-zone"),
+            )
+        })
+        .collect();
+    dps.sort_unstable();
+    dps.hash(&mut h);
+    h.finish()
+}
+
 /// Converts encoded actions to the `openflow` crate's instructions; when an action has no
 /// typed counterpart, through their common text form (both sides print and parse exactly
 /// ovs-ofctl's syntax).
@@ -126,14 +192,20 @@ impl LflowCompiler {
             symtab: Symtab::ovn(),
             groups: ExtendTable::new(),
             meters: ExtendTable::new(),
+            cache: HashMap::new(),
+            ctx_fingerprint: None,
+            next_conj: 1,
             last_compiled: 0,
+            full_recomputes: 0,
+            incremental_runs: 0,
         }
     }
 
     /// Compiles every logical flow of the local datapaths.
-    pub fn compile_all(&mut self, inp: &CompileInput<'_>) -> (Vec<DesiredFlow>, Vec<CompileIssue>) {
-        let mut out = Vec::new();
+    pub fn compile_all(&mut self, inp: &CompileInput<'_>) -> LflowOutput {
+        let mut result = LflowOutput::default();
         let mut issues = Vec::new();
+        let mut seen: HashSet<Uuid> = HashSet::new();
 
         // The expression context: ports, address sets, port groups, residency.
         let mut ctx = Context::new();
@@ -169,11 +241,20 @@ impl LflowCompiler {
         };
 
         let dp_by_uuid = &inp.snap.datapaths;
+        let fp = fingerprint(&ctx, inp);
+        let full = self.ctx_fingerprint != Some(fp);
+        if full {
+            self.full_recomputes += 1;
+            self.ctx_fingerprint = Some(fp);
+        } else {
+            self.incremental_runs += 1;
+        }
+        result.full = full;
         let groups = inp.sb.typed::<LogicalDpGroup>();
         let Some(lflows) = inp.sb.typed::<LogicalFlow>() else {
-            return (out, issues);
+            result.removed = self.cache.drain().map(|(u, _)| u.as_u128()).collect();
+            return result;
         };
-        let mut conj_base: u32 = 1;
         for lf in lflows.iter() {
             // The flow's local datapaths.
             let mut dps: Vec<u32> = Vec::new();
@@ -194,6 +275,31 @@ impl LflowCompiler {
             if dps.is_empty() {
                 continue;
             }
+            let content = {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                (
+                    lf.match_(),
+                    lf.actions(),
+                    lf.pipeline(),
+                    lf.table_id(),
+                    lf.priority(),
+                    &dps,
+                    lf.controller_meter(),
+                )
+                    .hash(&mut h);
+                h.finish()
+            };
+            seen.insert(lf.uuid());
+            if !full
+                && self
+                    .cache
+                    .get(&lf.uuid())
+                    .is_some_and(|(h, _)| *h == content)
+            {
+                continue;
+            }
+            let mut out: Vec<DesiredFlow> = Vec::new();
             let pipeline = match lf.pipeline() {
                 "ingress" => Pipeline::Ingress,
                 "egress" => Pipeline::Egress,
@@ -293,8 +399,8 @@ impl LflowCompiler {
                     continue;
                 }
                 if matches.n_conjs > 0 {
-                    matches.offset_conj_ids(conj_base - 1);
-                    conj_base = conj_base.saturating_add(matches.n_conjs);
+                    matches.offset_conj_ids(self.next_conj - 1);
+                    self.next_conj = self.next_conj.wrapping_add(matches.n_conjs).max(1);
                 }
 
                 // Actions for this datapath.
@@ -371,8 +477,21 @@ impl LflowCompiler {
                     }
                 }
             }
+            self.cache.insert(lf.uuid(), (content, out.clone()));
+            result.changed.push((source, out));
         }
-        self.last_compiled = out.len();
-        (out, issues)
+        let gone: Vec<Uuid> = self
+            .cache
+            .keys()
+            .filter(|u| !seen.contains(u))
+            .copied()
+            .collect();
+        for u in gone {
+            self.cache.remove(&u);
+            result.removed.push(u.as_u128());
+        }
+        self.last_compiled = self.cache.values().map(|(_, f)| f.len()).sum();
+        result.issues = issues;
+        result
     }
 }

@@ -533,7 +533,7 @@ fn input_from(snapshot: &str) -> PhysicalInput {
             )
         })
         .collect();
-    let mut seeds = bound.local_datapaths.clone();
+    let mut seeds = bound.local_datapaths;
     seeds.extend(physical::ha_member_datapaths(pbs.values(), ME));
     let local_datapaths = physical::local_datapaths(seeds, &datapaths, &pbs, ME, &networks);
 
@@ -972,4 +972,154 @@ fn containers_and_localport() {
     let (real, input) = tb.settle();
     assert!(real.iter().any(|l| l.contains("push_vlan")));
     assert_same("containers_and_localport", &real, &input);
+}
+
+#[test]
+fn multicast_fanout_to_several_chassis() {
+    let tb = Testbed::start(None);
+    tb.nb(&["ls-add", "ls1"]);
+    let remote = [
+        ("hv2", "172.16.0.2"),
+        ("hv3", "172.16.0.3"),
+        ("hv4", "172.16.0.4"),
+        ("hv10", "172.16.0.10"),
+    ];
+    for (ch, ip) in remote {
+        tb.sb(&["chassis-add", ch, "geneve", ip]);
+    }
+    tb.nb(&[
+        "lsp-add",
+        "ls1",
+        "vm1",
+        "--",
+        "lsp-set-addresses",
+        "vm1",
+        "unknown",
+    ]);
+    tb.add_vif("vm1", "vm1");
+    for (i, (ch, _)) in remote.iter().enumerate() {
+        let vm = format!("r{i}");
+        tb.nb(&[
+            "lsp-add",
+            "ls1",
+            &vm,
+            "--",
+            "lsp-set-addresses",
+            &vm,
+            "unknown",
+        ]);
+        tb.nb(&["--wait=hv", "sync"]);
+        tb.sb(&["lsp-bind", &vm, ch]);
+    }
+    tb.wait("tunnels to every chassis", || {
+        tb.vs(&[
+            "--bare",
+            "--columns=ofport",
+            "find",
+            "Interface",
+            "type=geneve",
+        ])
+        .split_whitespace()
+        .filter(|p| p.parse::<i64>().is_ok_and(|p| p > 0))
+        .count()
+            == remote.len()
+    });
+    let (real, input) = tb.settle();
+    assert!(
+        real.iter()
+            .any(|l| l.contains("reg15=0x8000") && l.matches("output:").count() == remote.len())
+    );
+    assert_same("multicast_fanout_to_several_chassis", &real, &input);
+}
+
+#[test]
+fn localnet_extras_chassis_macs_external_and_l2gateway() {
+    let tb = Testbed::start(Some("phys:br-phys"));
+    tb.ovs.add_bridge("br-phys", "dummy").expect("br-phys");
+    tb.vs(&[
+        "set",
+        "Open_vSwitch",
+        ".",
+        "external_ids:ovn-chassis-mac-mappings=\"phys:0a:00:00:00:00:01\"",
+    ]);
+    tb.sb(&["chassis-add", "hv2", "geneve", "172.16.0.2"]);
+    tb.sb(&[
+        "set",
+        "Chassis",
+        "hv2",
+        "other_config:ovn-chassis-mac-mappings=\"phys:0a:00:00:00:00:02\"",
+    ]);
+    tb.nb(&["ls-add", "ls1"]);
+    add_localnet(&tb, "ls1", "ln1", None);
+    tb.nb(&[
+        "lsp-add",
+        "ls1",
+        "vm1",
+        "--",
+        "lsp-set-addresses",
+        "vm1",
+        "00:00:00:00:01:01",
+    ]);
+    tb.add_vif("vm1", "vm1");
+    tb.nb(&["lr-add", "lr1"]);
+    connect(&tb, "lr1", "ls1", "00:00:00:00:ff:01", "10.0.1.1/24");
+    // An external port whose only HA chassis is hv1, and an l2gateway on hv1.
+    tb.nb(&[
+        "lsp-add",
+        "ls1",
+        "ext1",
+        "--",
+        "lsp-set-type",
+        "ext1",
+        "external",
+        "--",
+        "lsp-set-addresses",
+        "ext1",
+        "00:00:00:00:01:77 10.0.1.77",
+    ]);
+    tb.nb(&["ha-chassis-group-add", "grp1"]);
+    tb.nb(&["ha-chassis-group-add-chassis", "grp1", "hv1", "30"]);
+    let grp = tb.nb(&[
+        "--bare",
+        "--columns=_uuid",
+        "find",
+        "HA_Chassis_Group",
+        "name=grp1",
+    ]);
+    let grp = format!("ha_chassis_group={}", grp.trim());
+    tb.nb(&["set", "Logical_Switch_Port", "ext1", &grp]);
+    tb.nb(&["ls-add", "ls3"]);
+    tb.nb(&[
+        "lsp-add",
+        "ls3",
+        "l2gw",
+        "--",
+        "lsp-set-type",
+        "l2gw",
+        "l2gateway",
+        "--",
+        "lsp-set-addresses",
+        "l2gw",
+        "unknown",
+        "--",
+        "lsp-set-options",
+        "l2gw",
+        "network_name=phys",
+        "l2gateway-chassis=hv1",
+    ]);
+    tb.nb(&[
+        "lsp-add",
+        "ls3",
+        "vm3",
+        "--",
+        "lsp-set-addresses",
+        "vm3",
+        "unknown",
+    ]);
+    tb.add_vif("vm3", "vm3");
+    let (real, input) = tb.settle();
+    assert!(real.iter().any(|l| l.contains("priority=170")));
+    assert!(real.iter().any(|l| l.contains("table=65, priority=150")));
+    assert!(real.iter().any(|l| l.contains("conjunction(100,1/2)")));
+    assert_same("localnet_extras", &real, &input);
 }

@@ -79,6 +79,17 @@ impl MergeActions for Instructions {
     }
 }
 
+/// Desired flows that changed, by source row.
+#[derive(Debug, Default)]
+pub struct FlowUpdate {
+    /// Everything this producer owns was recomputed (for the counters and logs).
+    pub full: bool,
+    /// Sources whose flows are (re)computed: their previous flows are replaced.
+    pub changed: Vec<(SourceId, Vec<DesiredFlow>)>,
+    /// Sources whose flows are gone.
+    pub removed: Vec<SourceId>,
+}
+
 /// The result of a computation.
 #[derive(Debug, Default)]
 pub struct Computed {
@@ -266,32 +277,48 @@ impl FlowEngine {
         self.negotiate_tlv().await;
     }
 
-    /// Computes the desired flows for `inputs` (after `prepare`).
+    /// Computes the desired flows for `inputs` (after `prepare`): `produce` returns what changed
+    /// by source row, applied to the desired table.
     pub fn compute(
         &mut self,
         inputs: &Inputs<'_>,
-        produce: impl FnOnce(&Inputs<'_>, u16) -> Vec<DesiredFlow>,
+        produce: impl FnOnce(&Inputs<'_>, u16) -> FlowUpdate,
     ) -> Computed {
         let Some(tlv) = self.tlv_index() else {
             return Computed::default();
         };
-        let flows = produce(inputs, tlv);
-        self.full_recomputes += 1;
-        self.table.clear_desired();
-        for f in flows {
-            let key = FlowKey {
-                table: f.table,
-                priority: f.priority,
-                matches: f.matches,
-            };
-            if f.conjunctive {
-                self.table
-                    .add_conjunctive(f.source, key, f.cookie, f.instructions);
-            } else {
-                self.table.add(f.source, key, f.cookie, f.instructions);
+        let update = produce(inputs, tlv);
+        // A full recompute lists every source in `changed` (and the vanished ones in
+        // `removed`), so replacing source by source is enough and keeps other producers' flows.
+        if update.full {
+            self.full_recomputes += 1;
+        }
+        let changed = update.full || !update.changed.is_empty() || !update.removed.is_empty();
+        for source in update.removed {
+            self.table.remove_source(source);
+        }
+        for (source, flows) in update.changed {
+            self.table.remove_source(source);
+            for f in flows {
+                let key = FlowKey {
+                    table: f.table,
+                    priority: f.priority,
+                    matches: f.matches,
+                };
+                if f.conjunctive {
+                    self.table
+                        .add_conjunctive(f.source, key, f.cookie, f.instructions);
+                } else {
+                    self.table.add(f.source, key, f.cookie, f.instructions);
+                }
             }
         }
-        Computed { changed: true }
+        Computed { changed }
+    }
+
+    /// Number of desired and installed flows.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.table.desired_len(), self.table.installed_len())
     }
 
     /// Installs what changed; returns the install's sequence number when one went out. The

@@ -591,13 +591,14 @@ fn dp_type_cap<'a>(inputs: &'a flows::Inputs<'_>, cap: &str) -> Option<&'a str> 
     inputs.ovs.datapath_cap(dt, cap)
 }
 
-/// Every desired flow for the current state: compiled logical flows and physical flows.
+/// What changed in the desired flows: compiled logical flows (incrementally, by logical flow)
+/// and physical flows.
 fn produce_flows(
     inputs: &flows::Inputs<'_>,
     _tlv_index: u16,
     lflows: &mut crate::lflows::LflowCompiler,
     warned: &mut std::collections::HashSet<String>,
-) -> Vec<flows::DesiredFlow> {
+) -> flows::FlowUpdate {
     let resident: std::collections::BTreeSet<String> = inputs
         .sb
         .port_bindings
@@ -615,14 +616,31 @@ fn produce_flows(
             .and_then(|v| v.parse::<u32>().ok())
             .is_some_and(|v| v >= 1),
     };
-    let (out, issues) = lflows.compile_all(&input);
-    for i in issues {
+    let out = lflows.compile_all(&input);
+    for i in &out.issues {
         let msg = format!("logical flow {}: {}", i.lflow, i.message);
         if warned.insert(msg.clone()) {
             warn!("{msg}");
         }
     }
-    out
+    if out.full {
+        info!(
+            flows = lflows.last_compiled,
+            full_recomputes = lflows.full_recomputes,
+            "logical flows recompiled"
+        );
+    } else if !out.changed.is_empty() || !out.removed.is_empty() {
+        debug!(
+            changed = out.changed.len(),
+            removed = out.removed.len(),
+            "logical flows updated incrementally"
+        );
+    }
+    flows::FlowUpdate {
+        full: out.full,
+        changed: out.changed,
+        removed: out.removed,
+    }
 }
 
 /// Replica access for modules that want the raw tables.

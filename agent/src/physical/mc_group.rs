@@ -5,6 +5,7 @@ use super::common::*;
 use super::consts::*;
 use super::input::{MulticastGroup, PhysicalInput};
 use super::ofpact::Ofpact;
+use super::ovs_hash::sset_order;
 use crate::binding::{PortBinding, PortType};
 
 /// Encapsulates once per tunnel type and outputs to each chassis' first tunnel
@@ -45,8 +46,8 @@ fn add_chassis(set: &mut Vec<String>, name: &str) {
 
 /// Appends the flows of `mc` to `out`.
 ///
-/// Remote chassis are visited in name order (upstream: the hash order of an `sset`), which
-/// only changes the order of the outputs to different chassis within the one flow.
+/// Remote chassis are visited in the order of upstream's `sset` of their names (a hash order,
+/// reproduced by [`sset_order`]), which fixes the order of the outputs within the flow.
 pub fn consider_mc_group(input: &PhysicalInput, mc: &MulticastGroup, out: &mut Flows) {
     let Some(ld) = input.ld(mc.datapath) else {
         return;
@@ -112,11 +113,11 @@ pub fn consider_mc_group(input: &PhysicalInput, mc: &MulticastGroup, out: &mut F
             }
         } else if port.ty == PortType::Localport {
             output(&mut remote, port.tunnel_key);
-        } else if (input.on_this_chassis(port) || port.additional_chassis.iter().any(|c| c == me))
-            && (input.is_primary_local(lport_name) || port.ty == PortType::L3Gateway)
+        } else if ((input.on_this_chassis(port) || port.additional_chassis.iter().any(|c| c == me))
+            && (input.is_primary_local(lport_name) || port.ty == PortType::L3Gateway))
+            || input.patch_ofports.contains_key(&port.logical_port)
         {
-            output(&mut local, port.tunnel_key);
-        } else if input.patch_ofports.contains_key(&port.logical_port) {
+            // Bound here, or a localnet/l2gateway port with its patch port.
             output(&mut local, port.tunnel_key);
         } else if port.ty == PortType::ChassisRedirect && input.on_this_chassis(port) {
             if let Some(d) = port
@@ -151,10 +152,14 @@ pub fn consider_mc_group(input: &PhysicalInput, mc: &MulticastGroup, out: &mut F
         if !remote.is_empty() {
             load32(&mut remote, LOG_OUTPORT, mc.tunnel_key);
         }
-        remote_chassis.sort();
-        vtep_chassis.sort();
-        fanout(input, &mut remote, &remote_chassis, mc, false);
-        fanout(input, &mut remote, &vtep_chassis, mc, true);
+        let order = |v: &[String]| -> Vec<String> {
+            sset_order(v.iter().map(String::as_str))
+                .into_iter()
+                .map(str::to_owned)
+                .collect()
+        };
+        fanout(input, &mut remote, &order(&remote_chassis), mc, false);
+        fanout(input, &mut remote, &order(&vtep_chassis), mc, true);
         if !remote.is_empty() {
             if has_local {
                 resubmit(&mut remote, OFTABLE_LOCAL_OUTPUT);

@@ -18,7 +18,8 @@
 //! - `ofpact`: the actions used;
 //! - `port_binding`, `mc_group`, `tunnel`, `static_flows`: the flows by origin;
 //! - `run`: the entry points;
-//! - `ha`, `common`, `consts`: HA group ordering, shared builders, table and register numbers.
+//! - `ha`, `ovs_hash`, `common`, `consts`: HA group ordering, OVS `sset` order, shared
+//!   builders, table and register numbers.
 
 mod common;
 pub mod consts;
@@ -27,6 +28,7 @@ mod ha;
 mod input;
 mod mc_group;
 mod ofpact;
+mod ovs_hash;
 mod port_binding;
 mod run;
 mod static_flows;

@@ -23,10 +23,7 @@ enum Access {
 fn can_bind_here(input: &PhysicalInput, pb: &PortBinding) -> bool {
     let me = &input.chassis;
     if pb.requested_chassis.as_deref() == Some(me.name.as_str())
-        || pb
-            .requested_additional_chassis
-            .iter()
-            .any(|c| *c == me.name)
+        || pb.requested_additional_chassis.contains(&me.name)
     {
         return true;
     }
@@ -535,7 +532,7 @@ fn remote_bridged_flows(
         .peer_ports
         .iter()
         .filter_map(|p| input.pb(&p.remote))
-        .find(|s| s.options.get("peer").is_some() && s.options.get("peer") == distributed)
+        .find(|s| s.options.contains_key("peer") && s.options.get("peer") == distributed)
         .map_or(0, |s| s.datapath);
     if ls_dp_key == 0 {
         return;

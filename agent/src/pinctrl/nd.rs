@@ -4,7 +4,7 @@
 
 use super::compose;
 use super::handler::{Pin, PinctrlOutput};
-use super::packet::{ETH_TYPE_IP, IPPROTO_ICMPV6, L3, ND_ROUTER_SOLICIT};
+use super::packet::{ETH_TYPE_IP, L3, ND_ROUTER_SOLICIT};
 use super::userdata::pull_result;
 
 const ARP_OP_REQUEST: u16 = 1;
@@ -100,7 +100,6 @@ pub(crate) fn put_nd_ra_opts(p: &Pin<'_>) -> Vec<PinctrlOutput> {
     // Extension headers between IPv6 and ICMPv6 would change the pseudo-header's next header
     // only in name: it is always ICMPv6 here.
     compose::icmp6_csum(src, ip_dst, &mut msg);
-    let _ = IPPROTO_ICMPV6;
     pkt.extend_from_slice(&msg);
     out.push(p.resume_result(Some(dst), true, Some(pkt)));
     out
