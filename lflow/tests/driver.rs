@@ -110,3 +110,34 @@ fn conjunction_ids_can_be_offset() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn prepared_matches_equal_compiled_ones_on_every_datapath() {
+    let symtab = Symtab::ovn();
+    let mut ctx = Context::for_chassis();
+    ctx.ports
+        .extend([("a".to_string(), 1), ("b".to_string(), 2)]);
+    ctx.add_port_group("1_pg", ["a"]);
+    ctx.add_port_group("2_pg", ["b"]);
+    for m in [
+        "ip4 && tcp.dst == {80, 443} && outport == \"none\"",
+        "outport == @pg && ip6",
+        "inport == {\"a\", \"b\"}",
+    ] {
+        let p = lflow::expr::prepare(m, None, &symtab, &ctx, 1, None).expect("prepares");
+        assert_eq!(p.is_datapath_independent(), !m.contains('@'), "{m}");
+        for dp in [1, 2] {
+            let want = lflow::expr::compile(m, &symtab, &ctx, dp)
+                .expect("compiles")
+                .lines();
+            let p = if p.is_datapath_independent() {
+                p.clone()
+            } else {
+                lflow::expr::prepare(m, None, &symtab, &ctx, dp, None).expect("prepares")
+            };
+            assert_eq!(p.matches(&symtab, &ctx, dp).lines(), want, "{m} on {dp}");
+        }
+    }
+    let p = lflow::expr::prepare("outport == @pg", None, &symtab, &ctx, 2, None).expect("prepares");
+    assert_eq!(p.matches(&symtab, &ctx, 2).lines(), ["reg15=0x2"]);
+}

@@ -68,13 +68,58 @@ pub fn compile_with(
     symtab: &Symtab,
     ctx: &Context,
     dp_id: i64,
-    mut refs: Option<&mut ExprRefs>,
+    refs: Option<&mut ExprRefs>,
 ) -> Result<Matches, ExprError> {
-    let text = crate::lex::expand_template_vars(
-        s,
-        &ctx.template_vars,
-        refs.as_deref_mut().map(|r| &mut r.template_vars),
-    );
+    Ok(prepare(s, prereqs, symtab, ctx, dp_id, refs)?.into_matches(symtab, ctx, dp_id))
+}
+
+/// A match parsed, annotated and simplified (what ovn-controller's expression cache keeps):
+/// the rest of the pipeline depends on the chassis (residency, port keys) and runs per use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    expr: Expr,
+    datapath_independent: bool,
+}
+
+impl Prepared {
+    /// The simplified expression.
+    pub fn expr(&self) -> &Expr {
+        &self.expr
+    }
+
+    /// True if the match refers to no port group, so the same `Prepared` serves every datapath
+    /// of a datapath group (port groups are looked up per datapath).
+    pub fn is_datapath_independent(&self) -> bool {
+        self.datapath_independent
+    }
+
+    /// Evaluates conditions, normalizes and converts, for datapath `dp_id`.
+    pub fn matches(&self, symtab: &Symtab, ctx: &Context, dp_id: i64) -> Matches {
+        self.clone().into_matches(symtab, ctx, dp_id)
+    }
+
+    /// [`Prepared::matches`], consuming `self`.
+    pub fn into_matches(self, symtab: &Symtab, ctx: &Context, dp_id: i64) -> Matches {
+        let e = evaluate_condition(self.expr, &|p| ctx.is_chassis_resident(p));
+        let e = normalize(e, symtab);
+        to_matches(&e, symtab, &|p| ctx.port_key_on(dp_id, p))
+    }
+}
+
+/// The first half of [`compile_with`]: templates, parse, prerequisites, annotate, simplify.
+pub fn prepare(
+    s: &str,
+    prereqs: Option<Expr>,
+    symtab: &Symtab,
+    ctx: &Context,
+    dp_id: i64,
+    refs: Option<&mut ExprRefs>,
+) -> Result<Prepared, ExprError> {
+    let mut local = ExprRefs::default();
+    let refs = refs.unwrap_or(&mut local);
+    let text =
+        crate::lex::expand_template_vars(s, &ctx.template_vars, Some(&mut refs.template_vars));
+    let groups_before = refs.port_groups.len();
     let e = parse_string(
         &text,
         ParseEnv {
@@ -82,15 +127,16 @@ pub fn compile_with(
             ctx: Some(ctx),
             dp_id,
         },
-        refs,
+        Some(&mut *refs),
     )?;
+    let datapath_independent = refs.port_groups.len() == groups_before && !text.contains('@');
     let e = match prereqs {
         Some(p) => Expr::combine2(AndOr::And, e, p),
         None => e,
     };
     let e = annotate(e, symtab)?;
-    let e = simplify(e, symtab);
-    let e = evaluate_condition(e, &|p| ctx.is_chassis_resident(p));
-    let e = normalize(e, symtab);
-    Ok(to_matches(&e, symtab, &|p| ctx.port_key_on(dp_id, p)))
+    Ok(Prepared {
+        expr: simplify(e, symtab),
+        datapath_independent,
+    })
 }

@@ -114,15 +114,31 @@ fn simplify_relational(c: Cmp, width: u32) -> Expr {
     }
 }
 
+fn has_condition(e: &Expr) -> bool {
+    match e {
+        Expr::ChassisResident { .. } => true,
+        Expr::And(v) | Expr::Or(v) => v.iter().any(has_condition),
+        Expr::Cmp(_) | Expr::Boolean(_) => false,
+    }
+}
+
 /// Replaces `is_chassis_resident()` conditions by their truth value.
 pub fn evaluate_condition(expr: Expr, is_resident: &dyn Fn(&str) -> bool) -> Expr {
+    // Most matches have no condition: then there is nothing to rebuild.
+    if !has_condition(&expr) {
+        return expr;
+    }
+    evaluate_condition_(expr, is_resident)
+}
+
+fn evaluate_condition_(expr: Expr, is_resident: &dyn Fn(&str) -> bool) -> Expr {
     match expr {
         Expr::And(_) | Expr::Or(_) => {
             let kind = expr.and_or().unwrap_or(AndOr::And);
             let subs = expr.into_subs();
             let mut out = Vec::with_capacity(subs.len());
             for s in subs {
-                let e = evaluate_condition(s, is_resident).fix();
+                let e = evaluate_condition_(s, is_resident).fix();
                 Expr::push_flat(kind, &mut out, e);
             }
             Expr::make(kind, out).fix()
