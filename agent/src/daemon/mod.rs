@@ -70,6 +70,8 @@ struct State {
     nb_cfg: NbCfg,
     flows: FlowEngine,
     lflows: crate::lflows::LflowCompiler,
+    /// The Southbound monitor scope last sent (`None`: monitoring everything).
+    monitor_scope: Option<Option<crate::sb::monitor::MonitorScope>>,
     /// Whether the CNI server was started (once, when both databases are first in sync).
     cni_started: bool,
     /// Logged once per distinct message so that a bad row does not flood the log.
@@ -385,6 +387,31 @@ impl State {
             self.if_status.handle_released(&lp);
         }
 
+        // Conditional monitoring of the Southbound DB.
+        let scope = (!cfg.monitor_all).then(|| crate::sb::monitor::MonitorScope {
+            chassis_name: cfg.system_id.clone(),
+            chassis: snap.me.as_ref().map(|(u, _)| *u),
+            datapaths: snap
+                .datapath_uuids(&update.local_datapaths)
+                .into_iter()
+                .collect(),
+            iface_ids: vifs.keys().cloned().collect(),
+        });
+        if self.monitor_scope.as_ref() != Some(&scope) {
+            let conds = match &scope {
+                Some(s) => crate::sb::monitor::conditions(s),
+                None => crate::sb::monitor::monitor_all(),
+            };
+            for (table, cond) in conds {
+                sb.set_condition(table, cond);
+            }
+            debug!(
+                conditional = scope.is_some(),
+                "Southbound monitor conditions updated"
+            );
+            self.monitor_scope = Some(scope);
+        }
+
         // Conntrack zones: local ports and the NAT zones of local datapaths.
         let mut users = update.zone_users.clone();
         let mut requested = std::collections::BTreeMap::new();
@@ -538,6 +565,7 @@ pub async fn run(args: DaemonArgs) -> Result<(), DaemonError> {
         flows,
         lflows: crate::lflows::LflowCompiler::new(),
         cni_started: false,
+        monitor_scope: None,
         warned: Default::default(),
     };
     info!(remote = %st.args.ovs_remote, "ovn-agent starting");
