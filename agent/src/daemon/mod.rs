@@ -7,6 +7,7 @@
 //! OpenFlow connection reports something, and at least every few seconds as a backstop.
 
 mod flows;
+mod physical_glue;
 pub mod unixctl;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -70,6 +71,7 @@ struct State {
     nb_cfg: NbCfg,
     flows: FlowEngine,
     lflows: crate::lflows::LflowCompiler,
+    physical: physical_glue::PhysicalCache,
     /// The Southbound monitor scope last sent (`None`: monitoring everything).
     monitor_scope: Option<Option<crate::sb::monitor::MonitorScope>>,
     /// Whether the CNI server was started (once, when both databases are first in sync).
@@ -349,7 +351,16 @@ impl State {
             active_tunnels: None,
         };
         let vifs = ovs_snap.vifs(&cfg.bridge);
-        let update = binding::run(&me, &vifs, &snap.port_bindings);
+        let mut update = binding::run(&me, &vifs, &snap.port_bindings);
+        // The local datapaths as local_data.c derives them (HA membership, l3gateway peers).
+        let (_, lds) = physical_glue::local_datapaths(&cfg, &snap, &update);
+        update.local_datapaths = lds.keys().copied().collect();
+        for pb in &snap.port_bindings {
+            if pb.ty == binding::PortType::Localnet && update.local_datapaths.contains(&pb.datapath)
+            {
+                update.zone_users.insert(pb.logical_port.clone());
+            }
+        }
         for (lp, why) in &update.skipped {
             self.warn_once(format!("port binding {lp}: {why}"));
         }
@@ -496,9 +507,10 @@ impl State {
                 zones: self.zones.as_ref(),
             };
             let lflows = &mut self.lflows;
+            let physical = &mut self.physical;
             let warned = &mut self.warned;
             self.flows.compute(&ctx, |inputs, tlv| {
-                produce_flows(inputs, tlv, lflows, warned)
+                produce_flows(inputs, tlv, lflows, physical, warned)
             })
         };
         if let Some(seqno) = self.flows.install(installed).await {
@@ -564,6 +576,7 @@ pub async fn run(args: DaemonArgs) -> Result<(), DaemonError> {
         nb_cfg: NbCfg::new(),
         flows,
         lflows: crate::lflows::LflowCompiler::new(),
+        physical: physical_glue::PhysicalCache::default(),
         cni_started: false,
         monitor_scope: None,
         warned: Default::default(),
@@ -623,8 +636,9 @@ fn dp_type_cap<'a>(inputs: &'a flows::Inputs<'_>, cap: &str) -> Option<&'a str> 
 /// and physical flows.
 fn produce_flows(
     inputs: &flows::Inputs<'_>,
-    _tlv_index: u16,
+    tlv_index: u16,
     lflows: &mut crate::lflows::LflowCompiler,
+    physical: &mut physical_glue::PhysicalCache,
     warned: &mut std::collections::HashSet<String>,
 ) -> flows::FlowUpdate {
     let resident: std::collections::BTreeSet<String> = inputs
@@ -664,11 +678,35 @@ fn produce_flows(
             "logical flows updated incrementally"
         );
     }
-    flows::FlowUpdate {
+    let mut update = flows::FlowUpdate {
         full: out.full,
         changed: out.changed,
         removed: out.removed,
+    };
+
+    // Physical flows (recomputed whole: they are O(ports); only changed rows reach the table).
+    if let Some(zones) = inputs.zones {
+        let (pbs, lds) = physical_glue::local_datapaths(inputs.cfg, inputs.sb, inputs.binding);
+        let pin = physical_glue::physical_input(
+            inputs.cfg,
+            inputs.ovs,
+            inputs.sb,
+            inputs.binding,
+            pbs,
+            lds,
+            zones,
+            tlv_index,
+        );
+        let p = physical.update(&pin);
+        for e in &physical.errors {
+            if warned.insert(e.clone()) {
+                warn!("{e}");
+            }
+        }
+        update.changed.extend(p.changed);
+        update.removed.extend(p.removed);
     }
+    update
 }
 
 /// Replica access for modules that want the raw tables.

@@ -155,6 +155,24 @@ impl SbSnapshot {
                     })
                     .unwrap_or_default();
                 s.pb_uuid.insert(pb.logical_port().to_owned(), pb.uuid());
+                let encap_ip = |u: Uuid| {
+                    encaps
+                        .as_ref()
+                        .and_then(|t| t.get(&u))
+                        .map(|e| e.ip().to_owned())
+                };
+                // `additional_encap` (which tunnel of an additional chassis to use during live
+                // migration) is not read yet: the first tunnel to that chassis is used.
+                let additional_encap: BTreeMap<String, String> = BTreeMap::new();
+                let ha_ref_chassis: Vec<String> = pb
+                    .ha_chassis_group()
+                    .and_then(|g| ha_groups.as_ref().and_then(|t| t.get(&g)))
+                    .map(|g| {
+                        g.ref_chassis()
+                            .filter_map(|u| s.chassis_names.get(&u).cloned())
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 s.port_bindings.push(binding::PortBinding {
                     logical_port: pb.logical_port().to_owned(),
                     ty: binding::PortType::classify(pb.ty(), pb.parent_port()),
@@ -167,7 +185,20 @@ impl SbSnapshot {
                     virtual_parent: pb.virtual_parent().map(str::to_owned),
                     ha_chassis,
                     up: pb.up(),
-                    ..Default::default()
+                    uuid: pb.uuid().as_u128(),
+                    tag: pb.tag().and_then(|t| u16::try_from(t).ok()),
+                    mac: pb.mac().map(str::to_owned).collect(),
+                    encap_ip: pb.encap().and_then(encap_ip),
+                    additional_chassis: pb
+                        .additional_chassis()
+                        .filter_map(|u| s.chassis_names.get(&u).cloned())
+                        .collect(),
+                    additional_encap,
+                    requested_additional_chassis: pb
+                        .requested_additional_chassis()
+                        .filter_map(|u| s.chassis_names.get(&u).cloned())
+                        .collect(),
+                    ha_ref_chassis,
                 });
             }
         }
