@@ -140,6 +140,11 @@ impl IfStatus {
         }
     }
 
+    /// Whether some port waits for an install to be sent.
+    pub fn has_waiting(&self) -> bool {
+        self.ports.values().any(|(s, _)| *s == State::Claimed)
+    }
+
     /// Whether a port is reported up.
     pub fn is_installed(&self, logical_port: &str) -> bool {
         matches!(self.ports.get(logical_port), Some((State::Installed, _)))
@@ -186,6 +191,11 @@ impl NbCfg {
             }
             _ => None,
         }
+    }
+
+    /// Whether `nb_cfg` is neither acknowledged nor waiting for an install's barrier.
+    pub fn wants(&self, nb_cfg: i64) -> bool {
+        self.acked != Some(nb_cfg) && self.pending.last().is_none_or(|(_, n)| *n != nb_cfg)
     }
 
     /// The last acknowledged value.

@@ -8,6 +8,8 @@
 //! - `if_status`: when ports are reported up and nb_cfg acknowledged;
 //! - `ofctrl`: desired vs installed flows, groups and meters.
 //! - `physical`: the physical flows (tables 0, 37–41, 64, 65) of physical.c.
+//! - `lflow_extra`: MAC binding and FDB flows (tables 66/67, 71/72) of lflow.c.
+//! - `pinctrl`: the packet-in handler (ARP/ND, DHCP, DNS, ICMP errors, MAC learning) of pinctrl.c.
 
 pub mod binding;
 pub mod config;
@@ -15,8 +17,10 @@ pub mod ct_zones;
 pub mod daemon;
 pub mod daemon_args;
 pub mod if_status;
+pub mod lflow_extra;
 pub mod lflows;
 pub mod ofctrl;
 pub mod ovs;
 pub mod physical;
+pub mod pinctrl;
 pub mod sb;

@@ -323,9 +323,15 @@ impl FlowEngine {
 
     /// Installs what changed; returns the install's sequence number when one went out. The
     /// barrier after it has been answered when this returns `Some`.
-    pub async fn install(&mut self, computed: Computed) -> Option<Seqno> {
+    ///
+    /// With `sync`, an install is reported even when nothing changed (what is desired is already
+    /// installed and confirmed), so that a new nb_cfg or a newly claimed port is acknowledged.
+    pub async fn install(&mut self, computed: Computed, sync: bool) -> Option<Seqno> {
         let conn = self.conn.as_mut()?;
-        if !computed.changed && !conn.clear_first {
+        if !computed.changed && !conn.clear_first && !sync {
+            return None;
+        }
+        if conn.tlv_index.is_none() {
             return None;
         }
         let ops = if conn.clear_first {

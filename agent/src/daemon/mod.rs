@@ -513,7 +513,8 @@ impl State {
                 produce_flows(inputs, tlv, lflows, physical, warned)
             })
         };
-        if let Some(seqno) = self.flows.install(installed).await {
+        let sync = self.nb_cfg.wants(snap.nb_cfg) || self.if_status.has_waiting();
+        if let Some(seqno) = self.flows.install(installed, sync).await {
             self.if_status.handle_install_sent(seqno);
             self.nb_cfg.handle_install_sent(seqno, snap.nb_cfg);
         }

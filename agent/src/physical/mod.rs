@@ -21,7 +21,7 @@
 //! - `ha`, `ovs_hash`, `common`, `consts`: HA group ordering, OVS `sset` order, shared
 //!   builders, table and register numbers.
 
-mod common;
+pub(crate) mod common;
 pub mod consts;
 mod flow;
 mod ha;

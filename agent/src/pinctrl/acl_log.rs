@@ -6,8 +6,8 @@ use std::fmt::Write;
 
 use super::handler::{Pin, PinctrlOutput};
 use super::packet::{
-    ETH_TYPE_ARP, Headers, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP,
-    IPPROTO_UDP, L3, fmt_mac,
+    ETH_TYPE_ARP, Headers, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP,
+    L3, fmt_mac,
 };
 
 /// Packet-ins from tables before the egress pipeline come from the ingress (from-lport)
@@ -63,7 +63,11 @@ fn tcp_flags(f: u16) -> String {
         .filter(|(i, _)| f & (1 << i) != 0)
         .map(|(_, n)| *n)
         .collect();
-    if v.is_empty() { "0".into() } else { v.join("|") }
+    if v.is_empty() {
+        "0".into()
+    } else {
+        v.join("|")
+    }
 }
 
 /// The headers in OVS `flow_format` style (the fields a packet-in's packet has).
@@ -116,7 +120,10 @@ pub fn format_flow(h: &Headers, packet: &[u8]) -> String {
             let _ = write!(
                 s,
                 ",nw_src={src},nw_dst={dst},{}nw_tos={},nw_ecn={},nw_ttl={ttl},nw_frag={}",
-                if matches!(proto, IPPROTO_TCP | IPPROTO_UDP | IPPROTO_SCTP | IPPROTO_ICMP) {
+                if matches!(
+                    proto,
+                    IPPROTO_TCP | IPPROTO_UDP | IPPROTO_SCTP | IPPROTO_ICMP
+                ) {
                     String::new()
                 } else {
                     format!("nw_proto={proto},")
@@ -138,7 +145,10 @@ pub fn format_flow(h: &Headers, packet: &[u8]) -> String {
             let _ = write!(
                 s,
                 ",ipv6_src={src},ipv6_dst={dst},ipv6_label=0x{label:05x},{}nw_tos={},nw_ecn={},nw_ttl={hlim},nw_frag=no",
-                if matches!(next, IPPROTO_TCP | IPPROTO_UDP | IPPROTO_SCTP | IPPROTO_ICMPV6) {
+                if matches!(
+                    next,
+                    IPPROTO_TCP | IPPROTO_UDP | IPPROTO_SCTP | IPPROTO_ICMPV6
+                ) {
                     String::new()
                 } else {
                     format!("nw_proto={next},")

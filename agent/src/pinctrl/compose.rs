@@ -4,7 +4,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::checksum::{Csum, csum, pseudo4, pseudo6};
+use super::checksum::{Csum, csum, pseudo6};
 use super::packet::{
     ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_VLAN, IPPROTO_ICMPV6, Mac,
     ND_NEIGHBOR_ADVERT, ND_NEIGHBOR_SOLICIT,
@@ -32,7 +32,15 @@ pub fn push_vlan(frame: &mut Vec<u8>, tci: u16) {
 }
 
 /// An ARP request frame (`compose_arp__` then the fields pinctrl sets for `arp { }`).
-pub fn arp(dst: Mac, src: Mac, op: u16, sha: Mac, spa: Ipv4Addr, tha: Mac, tpa: Ipv4Addr) -> Vec<u8> {
+pub fn arp(
+    dst: Mac,
+    src: Mac,
+    op: u16,
+    sha: Mac,
+    spa: Ipv4Addr,
+    tha: Mac,
+    tpa: Ipv4Addr,
+) -> Vec<u8> {
     let mut p = Vec::with_capacity(42);
     eth(&mut p, dst, src, ETH_TYPE_ARP);
     p.extend_from_slice(&[0, 1, 0x08, 0x00, 6, 4]);
@@ -114,11 +122,6 @@ pub fn icmp6_csum(src: Ipv6Addr, dst: Ipv6Addr, msg: &mut [u8]) {
     msg[3] = 0;
     let ps = pseudo6(src, dst, IPPROTO_ICMPV6, msg.len());
     set_l4_csum(msg, 2, ps);
-}
-
-/// The IPv4 pseudo-header sum for a TCP/UDP segment of `len` bytes.
-pub fn l4_pseudo4(src: Ipv4Addr, dst: Ipv4Addr, proto: u8, len: usize) -> Csum {
-    pseudo4(src, dst, proto, len)
 }
 
 /// The solicited-node multicast address of `ip` (`in6_addr_solicited_node`).
@@ -221,8 +224,14 @@ mod tests {
         let ea = [0x00, 0x00, 0x00, 0x00, 0x00, 0x01];
         assert_eq!(lla(ea), "fe80::200:ff:fe00:1".parse::<Ipv6Addr>().unwrap());
         let t: Ipv6Addr = "fd00::1:2:3".parse().unwrap();
-        assert_eq!(solicited_node(t), "ff02::1:ff02:3".parse::<Ipv6Addr>().unwrap());
-        assert_eq!(ipv6_multicast_mac(solicited_node(t)), [0x33, 0x33, 0xff, 0x02, 0, 3]);
+        assert_eq!(
+            solicited_node(t),
+            "ff02::1:ff02:3".parse::<Ipv6Addr>().unwrap()
+        );
+        assert_eq!(
+            ipv6_multicast_mac(solicited_node(t)),
+            [0x33, 0x33, 0xff, 0x02, 0, 3]
+        );
     }
 
     #[test]
@@ -239,6 +248,9 @@ mod tests {
         };
         assert_eq!(plen, 32);
         let l4 = h.l4_ofs.unwrap();
-        assert_eq!(pseudo6(src, dst, IPPROTO_ICMPV6, 32).add(&p[l4..]).finish(), 0);
+        assert_eq!(
+            pseudo6(src, dst, IPPROTO_ICMPV6, 32).add(&p[l4..]).finish(),
+            0
+        );
     }
 }

@@ -82,7 +82,13 @@ fn reply(p: &Pin<'_>, rest: &[u8]) -> Result<Option<Vec<u8>>, String> {
     if opts.is_empty() {
         return Err("DHCP options not present in the userdata".into());
     }
-    let (L3::Ipv4 { proto: IPPROTO_UDP, .. }, Some(l4)) = (p.h.l3, p.h.l4_ofs) else {
+    let (
+        L3::Ipv4 {
+            proto: IPPROTO_UDP, ..
+        },
+        Some(l4),
+    ) = (p.h.l3, p.h.l4_ofs)
+    else {
         return Err("Invalid or incomplete DHCP packet received".into());
     };
     let udp = p.packet.get(l4..).unwrap_or_default();
@@ -142,15 +148,18 @@ fn reply(p: &Pin<'_>, rest: &[u8]) -> Result<Option<Vec<u8>>, String> {
         }
         DHCP_MSG_INFORM => {
             // RFC 2131 §3.4: no address, lease or renewal options.
-            reply_opts.retain(|(c, _)| {
-                !matches!(*c, OPT_NETMASK | OPT_LEASE_TIME | OPT_T1 | OPT_T2)
-            });
+            reply_opts
+                .retain(|(c, _)| !matches!(*c, OPT_NETMASK | OPT_LEASE_TIME | OPT_T1 | OPT_T2));
             tracing::info!("DHCPINFORM from {}", fmt_mac(&p.h.dl_src));
             DHCP_MSG_ACK
         }
         DHCP_MSG_DECLINE => {
             if request_ip == offer_ip {
-                tracing::info!("DHCPDECLINE from {}, {} duplicated", fmt_mac(&p.h.dl_src), offer_ip);
+                tracing::info!(
+                    "DHCPDECLINE from {}, {} duplicated",
+                    fmt_mac(&p.h.dl_src),
+                    offer_ip
+                );
             }
             return Ok(None);
         }
@@ -214,7 +223,11 @@ fn reply(p: &Pin<'_>, rest: &[u8]) -> Result<Option<Vec<u8>>, String> {
     pkt[l4 + 4..l4 + 6].copy_from_slice(&new_l4_u16.to_be_bytes());
     pkt[l4 + 6..l4 + 8].copy_from_slice(&[0, 0]);
     let l3 = p.h.l3_ofs;
-    let ip_dst = if broadcast { Ipv4Addr::BROADCAST } else { offer_ip };
+    let ip_dst = if broadcast {
+        Ipv4Addr::BROADCAST
+    } else {
+        offer_ip
+    };
     let tot = u16::try_from(l4 - l3 + new_l4).map_err(|_| "DHCP reply too long".to_string())?;
     pkt[l3 + 16..l3 + 20].copy_from_slice(&ip_dst.octets());
     pkt[l3 + 2..l3 + 4].copy_from_slice(&tot.to_be_bytes());

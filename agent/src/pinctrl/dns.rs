@@ -180,7 +180,8 @@ fn answer(p: &Pin<'_>, state: &PinctrlState) -> Result<Option<Vec<u8>>, String> 
     let l3 = p.h.l3_ofs;
     match p.h.l3 {
         L3::Ipv4 { .. } => {
-            let tot = u16::try_from(l4 - l3 + new_l4).map_err(|_| "DNS answer too long".to_string())?;
+            let tot =
+                u16::try_from(l4 - l3 + new_l4).map_err(|_| "DNS answer too long".to_string())?;
             pkt[l3 + 2..l3 + 4].copy_from_slice(&tot.to_be_bytes());
             pkt[l3 + 10..l3 + 12].copy_from_slice(&[0, 0]);
             let c = csum(&pkt[l3..l3 + 20]);
@@ -188,7 +189,9 @@ fn answer(p: &Pin<'_>, state: &PinctrlState) -> Result<Option<Vec<u8>>, String> 
         }
         L3::Ipv6 { src, dst, .. } => {
             pkt[l3 + 4..l3 + 6].copy_from_slice(&new_l4_u16.to_be_bytes());
-            let mut c = pseudo6(src, dst, IPPROTO_UDP, new_l4).add(&pkt[l4..]).finish();
+            let mut c = pseudo6(src, dst, IPPROTO_UDP, new_l4)
+                .add(&pkt[l4..])
+                .finish();
             if c == 0 {
                 c = 0xffff;
             }
@@ -209,6 +212,9 @@ mod tests {
             encode_name("vm1tst.ovn.org"),
             b"\x06vm1tst\x03ovn\x03org\x00".to_vec()
         );
-        assert_eq!(encode_name("vm1tst.ovn.org").len(), "vm1tst.ovn.org".len() + 2);
+        assert_eq!(
+            encode_name("vm1tst.ovn.org").len(),
+            "vm1tst.ovn.org".len() + 2
+        );
     }
 }

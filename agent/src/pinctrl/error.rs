@@ -15,7 +15,10 @@ pub enum PinctrlError {
     #[error("bad result field (header {header:#010x}, bit {ofs})")]
     BadResultField { header: u32, ofs: u32 },
     #[error("{opcode}: userdata truncated ({what})")]
-    BadUserdata { opcode: &'static str, what: &'static str },
+    BadUserdata {
+        opcode: &'static str,
+        what: &'static str,
+    },
     #[error("{opcode}: {what}")]
     BadPacket { opcode: &'static str, what: String },
     #[error("{opcode}: packet-in has no continuation")]

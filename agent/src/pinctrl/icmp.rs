@@ -7,9 +7,7 @@
 use super::checksum::{csum, pseudo4, pseudo6};
 use super::compose;
 use super::handler::{Pin, PinctrlOutput};
-use super::packet::{
-    IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, L3,
-};
+use super::packet::{IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, L3};
 
 const ICMP4_DST_UNREACH: u8 = 3;
 const ICMP6_DST_UNREACH: u8 = 1;
@@ -39,12 +37,18 @@ pub(crate) fn icmp(p: &Pin<'_>, set_code: bool, loopback: bool) -> PinctrlOutput
             ..
         } => {
             if usize::from(tot_len) < 20 {
-                return p.bad(format!("ICMP action on IP packet with invalid length ({tot_len})"));
+                return p.bad(format!(
+                    "ICMP action on IP packet with invalid length ({tot_len})"
+                ));
             }
             let (s, d) = if loopback { (dst, src) } else { (src, dst) };
             let room = 576 - (14 + 20 + 8);
             let n = usize::from(tot_len).min(room).min(l3.len());
-            let code = if set_code && proto == IPPROTO_UDP { 3 } else { 1 };
+            let code = if set_code && proto == IPPROTO_UDP {
+                3
+            } else {
+                1
+            };
             let mut msg = vec![ICMP4_DST_UNREACH, code, 0, 0, 0, 0, 0, 0];
             msg.extend_from_slice(&l3[..n]);
             let c = csum(&msg);
@@ -189,7 +193,11 @@ pub(crate) fn sctp_abort(p: &Pin<'_>, loopback: bool) -> PinctrlOutput {
         }
     };
     sh[12] = SCTP_CHUNK_TYPE_ABORT;
-    sh[13] = if reflected { SCTP_ABORT_CHUNK_FLAG_T } else { 0 };
+    sh[13] = if reflected {
+        SCTP_ABORT_CHUNK_FLAG_T
+    } else {
+        0
+    };
     sh[14..16].copy_from_slice(&4u16.to_be_bytes());
     // OVS stores the CRC as a host-order value in the big-endian field (crc32c returns the
     // little-endian wire order), so the wire bytes are the CRC's little-endian bytes.
@@ -207,10 +215,24 @@ pub(crate) fn reject(p: &Pin<'_>) -> Vec<PinctrlOutput> {
     let l4 = p.h.l4_ofs.and_then(|o| p.packet.get(o..));
     let ignore = match p.h.nw_proto() {
         Some(IPPROTO_TCP) => l4.and_then(|t| t.get(13)).is_none_or(|f| f & TCP_RST != 0),
-        _ if matches!(p.h.l3, L3::Ipv4 { proto: IPPROTO_ICMP, .. }) => {
+        _ if matches!(
+            p.h.l3,
+            L3::Ipv4 {
+                proto: IPPROTO_ICMP,
+                ..
+            }
+        ) =>
+        {
             l4.is_none() || p.h.tp_src == u16::from(ICMP4_DST_UNREACH)
         }
-        _ if matches!(p.h.l3, L3::Ipv6 { next: IPPROTO_ICMPV6, .. }) => {
+        _ if matches!(
+            p.h.l3,
+            L3::Ipv6 {
+                next: IPPROTO_ICMPV6,
+                ..
+            }
+        ) =>
+        {
             l4.is_none() || p.h.tp_src == u16::from(ICMP6_DST_UNREACH)
         }
         _ => false,

@@ -37,7 +37,11 @@ pub enum SbWrite {
         unicast: bool,
     },
     /// Learn `mac` on port `port_key` of switch `dp_key`.
-    Fdb { dp_key: u32, port_key: u32, mac: Mac },
+    Fdb {
+        dp_key: u32,
+        port_key: u32,
+        mac: Mac,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -79,7 +83,13 @@ fn delay_for(key: &(u32, u32, IpAddr)) -> Duration {
         IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
         IpAddr::V6(a) => a.octets(),
     };
-    for b in key.0.to_be_bytes().iter().chain(&key.1.to_be_bytes()).chain(&bytes) {
+    for b in key
+        .0
+        .to_be_bytes()
+        .iter()
+        .chain(&key.1.to_be_bytes())
+        .chain(&bytes)
+    {
         h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
     }
     h ^= u64::from(std::process::id());
@@ -146,12 +156,10 @@ impl SbBatch {
     /// (upstream warns "unknown logical port").
     pub fn take_ops(&mut self, state: &PinctrlState, now: Instant, wall_ms: i64) -> Vec<Operation> {
         // Forget what the replica now reflects.
-        self.sent_macs.retain(|k, mac| {
-            state.mac_bindings.get(k).is_none_or(|r| r.mac != *mac)
-        });
-        self.sent_fdbs.retain(|k, port| {
-            state.fdbs.get(k).is_none_or(|r| r.port_key != *port)
-        });
+        self.sent_macs
+            .retain(|k, mac| state.mac_bindings.get(k).is_none_or(|r| r.mac != *mac));
+        self.sent_fdbs
+            .retain(|k, port| state.fdbs.get(k).is_none_or(|r| r.port_key != *port));
 
         let mut ops = Vec::new();
         let ready: Vec<(u32, u32, IpAddr)> = self
@@ -310,7 +318,10 @@ mod tests {
         b.add(learn("10.0.0.5", 3, true), t);
         let j = json(&b.take_ops(&st, t, 1236));
         assert_eq!(j.len(), 1);
-        assert!(j[0].contains(r#""op":"update""#) && j[0].contains("logical_port"), "{j:?}");
+        assert!(
+            j[0].contains(r#""op":"update""#) && j[0].contains("logical_port"),
+            "{j:?}"
+        );
 
         // The replica shows the row: a different MAC updates by uuid, the same MAC is a no-op.
         st.mac_bindings.insert(
@@ -325,7 +336,10 @@ mod tests {
         b.add(learn("10.0.0.5", 4, true), t);
         let j = json(&b.take_ops(&st, t, 1238));
         assert_eq!(j.len(), 1);
-        assert!(j[0].contains(r#""op":"update""#) && j[0].contains("_uuid"), "{j:?}");
+        assert!(
+            j[0].contains(r#""op":"update""#) && j[0].contains("_uuid"),
+            "{j:?}"
+        );
     }
 
     #[test]

@@ -95,7 +95,9 @@ impl PinMetadata {
                 let e = b
                     .get(body_at..body_at + 4)
                     .ok_or(PinctrlError::BadMetadata { offset: i })?;
-                len = len.checked_sub(4).ok_or(PinctrlError::BadMetadata { offset: i })?;
+                len = len
+                    .checked_sub(4)
+                    .ok_or(PinctrlError::BadMetadata { offset: i })?;
                 body_at += 4;
                 Some(u32::from_be_bytes([e[0], e[1], e[2], e[3]]))
             } else {
@@ -253,7 +255,8 @@ impl PinMetadata {
         }
         let (md, present) = self.metadata_opt();
         if present {
-            let header = (u32::from(OFPXMC_OPENFLOW_BASIC) << 16) | (u32::from(OXM_METADATA) << 9) | 8;
+            let header =
+                (u32::from(OFPXMC_OPENFLOW_BASIC) << 16) | (u32::from(OXM_METADATA) << 9) | 8;
             set_field(out, header, &md.to_be_bytes());
         }
     }
@@ -366,7 +369,7 @@ mod tests {
     #[test]
     fn truncated_is_error() {
         let b = sample();
-        for n in [1, 5, 9, 20] {
+        for n in [1, 5, 9, 21] {
             assert!(PinMetadata::decode(&b[..n]).is_err(), "len {n}");
         }
     }

@@ -42,7 +42,7 @@ mod tests;
 pub use acl_log::format_flow;
 pub use error::PinctrlError;
 pub use handler::{PinctrlOutput, handle_packet_in};
-pub use learn::{SbBatch, SbWrite, ip_text};
+pub use learn::{MAX_MAC_BINDING_DELAY, MAX_PENDING, SbBatch, SbWrite, ip_text};
 pub use metadata::{PinMetadata, RegBit};
 pub use packet::{Headers, L3, Mac};
 pub use run::{PinctrlStats, RunError, run};

@@ -79,12 +79,24 @@ pub(crate) fn put_nd_ra_opts(p: &Pin<'_>) -> Vec<PinctrlOutput> {
         fail(&mut out, "IPv6 ND RA options not present in the userdata");
         return out;
     }
-    let (L3::Ipv6 { src, dst: ip_dst, .. }, Some(l4)) = (p.h.l3, p.h.l4_ofs) else {
-        fail(&mut out, "put_nd_ra action on invalid or unsupported packet");
+    let (
+        L3::Ipv6 {
+            src, dst: ip_dst, ..
+        },
+        Some(l4),
+    ) = (p.h.l3, p.h.l4_ofs)
+    else {
+        fail(
+            &mut out,
+            "put_nd_ra action on invalid or unsupported packet",
+        );
         return out;
     };
     if !p.h.is_icmpv6() || p.h.tp_dst != 0 || p.h.tp_src != u16::from(ND_ROUTER_SOLICIT) {
-        fail(&mut out, "put_nd_ra action on invalid or unsupported packet");
+        fail(
+            &mut out,
+            "put_nd_ra action on invalid or unsupported packet",
+        );
         return out;
     }
     let Ok(plen) = u16::try_from(ra.len()) else {

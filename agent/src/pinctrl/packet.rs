@@ -334,12 +334,24 @@ impl Headers {
 
     /// An ICMPv4 packet with a complete ICMP header.
     pub fn is_icmpv4(&self) -> bool {
-        matches!(self.l3, L3::Ipv4 { proto: IPPROTO_ICMP, .. }) && self.l4_ofs.is_some()
+        matches!(
+            self.l3,
+            L3::Ipv4 {
+                proto: IPPROTO_ICMP,
+                ..
+            }
+        ) && self.l4_ofs.is_some()
     }
 
     /// An ICMPv6 packet with a complete ICMPv6 header.
     pub fn is_icmpv6(&self) -> bool {
-        matches!(self.l3, L3::Ipv6 { next: IPPROTO_ICMPV6, .. }) && self.l4_ofs.is_some()
+        matches!(
+            self.l3,
+            L3::Ipv6 {
+                next: IPPROTO_ICMPV6,
+                ..
+            }
+        ) && self.l4_ofs.is_some()
     }
 }
 

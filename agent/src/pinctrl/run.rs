@@ -77,12 +77,13 @@ async fn run_inner(target: Target, sb: SbClient) -> Result<(), RunError> {
         fetch_features: false,
         ..Options::default()
     };
-    let (of, mut events, _) = OfClient::connect(&target, opts)
-        .await
-        .map_err(|source| RunError::Connect {
-            target: target.to_string(),
-            source,
-        })?;
+    let (of, mut events, _) =
+        OfClient::connect(&target, opts)
+            .await
+            .map_err(|source| RunError::Connect {
+                target: target.to_string(),
+                source,
+            })?;
     if let Err(e) = setup(&of).await {
         warn!(error = %e, "pinctrl setup failed; will retry on reconnect");
     }
@@ -161,7 +162,10 @@ async fn run_inner(target: Target, sb: SbClient) -> Result<(), RunError> {
 }
 
 fn read_state(sb: &SbClient) -> PinctrlState {
-    sb.lock().as_ref().map(PinctrlState::read).unwrap_or_default()
+    sb.lock()
+        .as_ref()
+        .map(PinctrlState::read)
+        .unwrap_or_default()
 }
 
 /// Commits the ready part of the batch as one transaction.

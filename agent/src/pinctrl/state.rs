@@ -59,7 +59,8 @@ impl PinctrlState {
         }
         if let Some(t) = db.typed::<PortBinding>() {
             for pb in t.iter() {
-                let (Some(&dk), Ok(pk)) = (dp_keys.get(&pb.datapath()), u32::try_from(pb.tunnel_key()))
+                let (Some(&dk), Ok(pk)) =
+                    (dp_keys.get(&pb.datapath()), u32::try_from(pb.tunnel_key()))
                 else {
                     continue;
                 };
@@ -88,7 +89,8 @@ impl PinctrlState {
         }
         if let Some(t) = db.typed::<Fdb>() {
             for f in t.iter() {
-                let (Ok(dk), Ok(pk)) = (u32::try_from(f.dp_key()), u32::try_from(f.port_key())) else {
+                let (Ok(dk), Ok(pk)) = (u32::try_from(f.dp_key()), u32::try_from(f.port_key()))
+                else {
                     continue;
                 };
                 s.fdbs.insert(

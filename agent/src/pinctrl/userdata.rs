@@ -100,7 +100,10 @@ impl<'a> Userdata<'a> {
 /// Reads the result destination that `put_dhcp_opts`, `put_nd_ra_opts`, `dns_lookup` and
 /// `put_dhcpv6_opts` put first in their payload (`nx_pull_header` + 32-bit offset): returns it
 /// and the rest of the payload.
-pub fn pull_result(opcode: &'static str, p: &[u8]) -> Result<(RegBit, &[u8]), PinctrlError> {
+pub fn pull_result<'a>(
+    opcode: &'static str,
+    p: &'a [u8],
+) -> Result<(RegBit, &'a [u8]), PinctrlError> {
     let short = |what| PinctrlError::BadUserdata { opcode, what };
     let h = p.get(..4).ok_or(short("result field"))?;
     let header = u32::from_be_bytes([h[0], h[1], h[2], h[3]]);
