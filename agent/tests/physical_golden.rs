@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use agent::binding::{self, HaChassis, LocalIface, PortBinding, PortType};
 use agent::ct_zones::CtZones;
+use agent::lflow_extra::{self, Fdb, MacBinding};
 use agent::physical::{self, ChassisIdentity, DatapathInfo, MulticastGroup, PhysicalInput};
 use openflow::field::Field;
 use serde_json::Value;
@@ -22,6 +23,8 @@ use testkit::{Central, Cmd, Ovs, Process, find_binary};
 use tunnel::{ObservedBridge, ObservedInterface, ObservedPort};
 
 const TABLES: [u8; 8] = [0, 37, 38, 39, 40, 41, 64, 65];
+/// The lflow.c extras: MAC bindings and FDB.
+const EXTRA_TABLES: [u8; 4] = [66, 67, 71, 72];
 const ME: &str = "hv1";
 
 /// Central + one OVS + the real ovn-controller as chassis `hv1`.
@@ -140,13 +143,18 @@ impl Testbed {
         out.lines()
             .filter(|l| l.contains(" actions="))
             .map(|l| l.trim().to_owned())
-            .filter(|l| TABLES.contains(&table_of(l)))
+            .filter(|l| TABLES.contains(&table_of(l)) || EXTRA_TABLES.contains(&table_of(l)))
             .collect()
     }
 
     /// Waits until ovn-controller caught up with the NB and its flows and our inputs stopped
     /// changing, and returns the dump with the matching inputs.
     fn settle(&self) -> (BTreeSet<String>, PhysicalInput) {
+        let (real, input, _) = self.settle_with_snapshot();
+        (real, input)
+    }
+
+    fn settle_with_snapshot(&self) -> (BTreeSet<String>, PhysicalInput, String) {
         self.nb(&["--wait=hv", "sync"]);
         let mut last: Option<(BTreeSet<String>, String)> = None;
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -158,7 +166,8 @@ impl Testbed {
                     && *d == dump
                     && *s == state
                 {
-                    return (dump, input_from(&state));
+                    let input = input_from(&state);
+                    return (dump, input, state);
                 }
                 last = Some((dump, state));
             }
@@ -179,6 +188,9 @@ impl Testbed {
             "HA_Chassis_Group",
             "HA_Chassis",
             "Multicast_Group",
+            "MAC_Binding",
+            "Static_MAC_Binding",
+            "FDB",
         ] {
             m.insert(t.to_owned(), parse(&self.sb(&["--format=json", "list", t])));
         }
@@ -633,6 +645,12 @@ fn diff(real: &BTreeSet<String>, ours: &[physical::PhysicalFlow]) -> Diff {
 /// Compares our flows with the dump; panics with the differences.
 fn assert_same(name: &str, real: &BTreeSet<String>, input: &PhysicalInput) {
     let ours = physical::physical_run(input);
+    let real: BTreeSet<String> = real
+        .iter()
+        .filter(|l| TABLES.contains(&table_of(l)))
+        .cloned()
+        .collect();
+    let real = &real;
     let d = diff(real, &ours);
     eprintln!(
         "[{name}] real {} flows: identical {} (of which same-key choices {}), missing {}, extra {}",
@@ -1122,4 +1140,172 @@ fn localnet_extras_chassis_macs_external_and_l2gateway() {
     assert!(real.iter().any(|l| l.contains("table=65, priority=150")));
     assert!(real.iter().any(|l| l.contains("conjunction(100,1/2)")));
     assert_same("localnet_extras", &real, &input);
+}
+
+/// MAC_Binding, Static_MAC_Binding and FDB rows of a snapshot.
+fn extras_from(snapshot: &str) -> (Vec<MacBinding>, Vec<Fdb>) {
+    let snap = parse(snapshot);
+    let mut mbs: Vec<MacBinding> = rows(&snap["MAC_Binding"])
+        .iter()
+        .map(|r| MacBinding {
+            uuid: uuid128(&s(r, "_uuid")),
+            logical_port: s(r, "logical_port"),
+            ip: s(r, "ip"),
+            mac: s(r, "mac"),
+            static_override: None,
+        })
+        .collect();
+    mbs.extend(rows(&snap["Static_MAC_Binding"]).iter().map(|r| {
+        MacBinding {
+            uuid: uuid128(&s(r, "_uuid")),
+            logical_port: s(r, "logical_port"),
+            ip: s(r, "ip"),
+            mac: s(r, "mac"),
+            static_override: atoms(r, "override_dynamic_mac")
+                .first()
+                .and_then(Value::as_bool),
+        }
+    }));
+    let fdbs = rows(&snap["FDB"])
+        .iter()
+        .map(|r| Fdb {
+            uuid: uuid128(&s(r, "_uuid")),
+            mac: s(r, "mac"),
+            dp_key: int(r, "dp_key").unwrap_or(0) as u32,
+            port_key: int(r, "port_key").unwrap_or(0) as u32,
+        })
+        .collect();
+    (mbs, fdbs)
+}
+
+#[test]
+fn mac_bindings_and_fdb() {
+    let tb = Testbed::start(None);
+    tb.nb(&["lr-add", "lr1"]);
+    tb.nb(&["ls-add", "ls1"]);
+    connect(&tb, "lr1", "ls1", "00:00:00:00:ff:01", "10.0.1.1/24");
+    tb.nb(&[
+        "lsp-add",
+        "ls1",
+        "vm1",
+        "--",
+        "lsp-set-addresses",
+        "vm1",
+        "unknown",
+    ]);
+    tb.add_vif("vm1", "vm1");
+    tb.nb(&[
+        "static-mac-binding-add",
+        "lr1-ls1",
+        "10.0.1.60",
+        "00:00:00:00:01:60",
+    ]);
+    tb.nb(&[
+        "static-mac-binding-add",
+        "lr1-ls1",
+        "fd00::61",
+        "00:00:00:00:01:61",
+    ]);
+    let smb = tb.nb(&[
+        "--bare",
+        "--columns=_uuid",
+        "find",
+        "Static_MAC_Binding",
+        "ip=10.0.1.60",
+    ]);
+    tb.nb(&[
+        "set",
+        "Static_MAC_Binding",
+        smb.trim(),
+        "override_dynamic_mac=true",
+    ]);
+    tb.nb(&["--wait=sb", "sync"]);
+    let dp = tb.sb(&[
+        "--bare",
+        "--columns=_uuid",
+        "find",
+        "Datapath_Binding",
+        "external_ids:name=lr1",
+    ]);
+    let dp = format!("datapath={}", dp.trim());
+    tb.sb(&[
+        "create",
+        "MAC_Binding",
+        "logical_port=lr1-ls1",
+        "ip=10.0.1.50",
+        "mac=\"00:00:00:00:01:50\"",
+        &dp,
+    ]);
+    tb.sb(&[
+        "create",
+        "MAC_Binding",
+        "logical_port=lr1-ls1",
+        "ip=\"fd00::51\"",
+        "mac=\"00:00:00:00:01:51\"",
+        &dp,
+    ]);
+    // A binding on a port that is not local, and a bad MAC: no flows.
+    tb.sb(&[
+        "create",
+        "MAC_Binding",
+        "logical_port=nowhere",
+        "ip=10.0.9.9",
+        "mac=\"00:00:00:00:09:09\"",
+        &dp,
+    ]);
+    let ls1 = tb.sb(&[
+        "--bare",
+        "--columns=tunnel_key",
+        "find",
+        "Datapath_Binding",
+        "external_ids:name=ls1",
+    ]);
+    let dpk = format!("dp_key={}", ls1.trim());
+    tb.sb(&[
+        "create",
+        "FDB",
+        "mac=\"00:00:00:00:01:33\"",
+        &dpk,
+        "port_key=2",
+    ]);
+    // An entry for a datapath that does not exist (northd deletes it).
+    tb.sb(&[
+        "create",
+        "FDB",
+        "mac=\"00:00:00:00:01:34\"",
+        "dp_key=99",
+        "port_key=2",
+    ]);
+    let (real, input, snapshot) = tb.settle_with_snapshot();
+    let (mbs, fdbs) = extras_from(&snapshot);
+    assert_eq!((mbs.len(), fdbs.len()), (5, 1));
+    let mut ours: Vec<physical::PhysicalFlow> = Vec::new();
+    for b in &mbs {
+        ours.extend(lflow_extra::neighbor_flows(&input, b));
+    }
+    for f in &fdbs {
+        ours.extend(lflow_extra::fdb_flows(&input, f));
+    }
+    let real_extra: BTreeSet<String> = real
+        .iter()
+        .filter(|l| EXTRA_TABLES.contains(&table_of(l)))
+        .cloned()
+        .collect();
+    let d = diff(&real_extra, &ours);
+    eprintln!(
+        "[mac_bindings_and_fdb] real {} flows: identical {}, missing {}, extra {}",
+        real_extra.len(),
+        d.identical,
+        d.missing.len(),
+        d.extra.len()
+    );
+    for m in &d.missing {
+        eprintln!("  MISSING  {m}");
+    }
+    for e in &d.extra {
+        eprintln!("  EXTRA    {e}");
+    }
+    assert!(d.missing.is_empty() && d.extra.is_empty());
+    assert_eq!(d.identical, 10);
+    assert_same("mac_bindings_and_fdb", &real, &input);
 }

@@ -305,7 +305,7 @@ fn northd_compile_throughput() {
         e.1 += 1;
     }
     let mut cost: Vec<_> = cost.into_iter().collect();
-    cost.sort_by(|a, b| b.1.0.cmp(&a.1.0));
+    cost.sort_by_key(|c| std::cmp::Reverse(c.1.0));
     for (m, (d, n)) in cost.iter().take(8) {
         println!(
             "{d:>10.2?} in {n:>5} × {}",

@@ -130,14 +130,48 @@ fn run(args: &Args, stop: &AtomicBool) -> Result<()> {
         hv2.netns()
     );
     check_stop(stop)?;
-    let p1 = hv1.add_pod("p1", "00:00:00:00:01:01", "10.0.1.11/24", None)?;
-    let p2 = hv2.add_pod("p2", "00:00:00:00:01:02", "10.0.1.12/24", None)?;
-    central.nbctl(&["ls-add", "ls1"])?;
-    for p in [&p1, &p2] {
+    let p1 = hv1.add_pod("p1", "00:00:00:00:01:01", "10.0.1.11/24", Some("10.0.1.1"))?;
+    let p2 = hv2.add_pod("p2", "00:00:00:00:01:02", "10.0.1.12/24", Some("10.0.1.1"))?;
+    let p3 = hv2.add_pod("p3", "00:00:00:00:02:03", "10.0.2.13/24", Some("10.0.2.1"))?;
+    // Two switches joined by a router: p1 and p2 on ls1, p3 on ls2.
+    central.nbctl(&[
+        "ls-add", "ls1", "--", "ls-add", "ls2", "--", "lr-add", "lr1",
+    ])?;
+    for (ls, lrp, mac, net) in [
+        ("ls1", "lr1-ls1", "00:00:00:00:ff:01", "10.0.1.1/24"),
+        ("ls2", "lr1-ls2", "00:00:00:00:ff:02", "10.0.2.1/24"),
+    ] {
+        let lsp = format!("{ls}-lr1");
+        let router_port = format!("router-port={lrp}");
+        central.nbctl(&[
+            "lrp-add",
+            "lr1",
+            lrp,
+            mac,
+            net,
+            "--",
+            "lsp-add",
+            ls,
+            &lsp,
+            "--",
+            "lsp-set-type",
+            &lsp,
+            "router",
+            "--",
+            "lsp-set-addresses",
+            &lsp,
+            "router",
+            "--",
+            "lsp-set-options",
+            &lsp,
+            &router_port,
+        ])?;
+    }
+    for (ls, p) in [("ls1", &p1), ("ls1", &p2), ("ls2", &p3)] {
         let addrs = p.lsp_addresses();
         central.nbctl(&[
             "lsp-add",
-            "ls1",
+            ls,
             p.name(),
             "--",
             "lsp-set-addresses",
@@ -146,14 +180,15 @@ fn run(args: &Args, stop: &AtomicBool) -> Result<()> {
         ])?;
     }
     println!(
-        "pods up: p1 {} on hv1, p2 {} on hv2, logical switch ls1",
+        "pods up: p1 {} on hv1, p2 {} on hv2 (switch ls1), p3 {} on hv2 (switch ls2, behind router lr1)",
         p1.ip(),
-        p2.ip()
+        p2.ip(),
+        p3.ip()
     );
     check_stop(stop)?;
 
     let verdict = start_agents(args.agent, &agent_bin, &mut [&mut hv1, &mut hv2], timeout)
-        .and_then(|()| check_ping(&central, &hv1, &hv2, &p1, &p2, timeout));
+        .and_then(|()| check_ping(&central, &hv1, &hv2, &[&p1, &p2, &p3], timeout));
     let verdict = match (args.agent, verdict) {
         (_, Ok(())) => Verdict::Pinging,
         // The reference agent must work; anything else is a real failure of the sandbox.
@@ -162,7 +197,9 @@ fn run(args: &Args, stop: &AtomicBool) -> Result<()> {
     };
     println!("setup took {:.2?}", t0.elapsed());
     match &verdict {
-        Verdict::Pinging => println!("OK: p1 <-> p2 ping through the Geneve tunnel"),
+        Verdict::Pinging => {
+            println!("OK: p1 <-> p2 ping through the Geneve tunnel, and p1 -> p3 is routed by lr1")
+        }
         Verdict::AgentNotReady(why) => print_agent_missing(&agent_bin, why),
     }
     print_usage(&central, &hv1, &hv2, &p1, &p2);
@@ -172,9 +209,12 @@ fn run(args: &Args, stop: &AtomicBool) -> Result<()> {
             std::thread::sleep(Duration::from_millis(200));
         }
     }
-    drop((p1, p2, hv1, hv2, central));
+    drop((p1, p2, p3, hv1, hv2, central));
     println!("torn down");
-    Ok(())
+    match verdict {
+        Verdict::Pinging => Ok(()),
+        Verdict::AgentNotReady(_) => bail!("the pods did not talk through {}", agent_bin.display()),
+    }
 }
 
 fn locate_ovn_agent(explicit: Option<&std::path::Path>) -> Result<PathBuf> {
@@ -220,10 +260,10 @@ fn check_ping(
     central: &Central,
     hv1: &Chassis,
     hv2: &Chassis,
-    p1: &Pod,
-    p2: &Pod,
+    pods: &[&Pod; 3],
     timeout: Duration,
 ) -> Result<()> {
+    let [p1, p2, p3] = *pods;
     central
         .nbctl(&[
             &format!("--timeout={}", timeout.as_secs()),
@@ -239,18 +279,22 @@ fn check_ping(
     if !p2.ping(p1.ip(), 3) {
         bail!("p2 cannot ping p1 ({})", p1.ip());
     }
+    if !p1.wait_ping(p3.ip(), timeout) {
+        bail!(
+            "p1 cannot ping p3 ({}) through the router within {timeout:?}",
+            p3.ip()
+        );
+    }
     Ok(())
 }
 
 fn print_agent_missing(bin: &std::path::Path, why: &str) {
     println!(
-        "NOTE: the ovn-agent daemon is not implemented yet ({}).\n\
+        "FAILED: the pods do not talk with {} as the agent.\n\
          The central services, both chassis (ovsdb-server + ovs-vswitchd + br-int + br-phy) and\n\
-         both pods are up, but nothing programs br-int yet. Still missing in ovn-agent: Chassis/\n\
-         Encap registration in the SB, Port_Binding claims, Geneve tunnel ports, logical-flow\n\
-         compilation to OpenFlow, physical flows and the nb_cfg ack (--wait=hv).\n\
+         the pods are up; see the agents' logs (ovn-controller.log in each chassis directory).\n\
          Detail: {why}\n\
-         Run with `--agent ovn-controller` to see the reference agent make p1 and p2 ping.",
+         Run with `--agent ovn-controller` to compare with the reference agent.",
         bin.display()
     );
 }
