@@ -16,7 +16,7 @@ use std::str::FromStr as _;
 
 use lflow::actions::{ActionsContext, EncodeTables, ExtendTable, OfAction, Pipeline};
 use lflow::context::Context;
-use lflow::expr::{self, AndOr, Expr, ParseEnv};
+use lflow::expr;
 use lflow::symtab::Symtab;
 use openflow::action::{Action, Instructions};
 use ovsdb::Replica;
@@ -97,6 +97,9 @@ pub struct CompileInput<'a> {
     pub local_datapaths: &'a BTreeSet<u32>,
     /// Logical ports resident on this chassis (`is_chassis_resident`).
     pub resident: &'a BTreeSet<String>,
+    /// Logical ports related to this chassis (resident, localports, gateways here): port
+    /// groups keep only these.
+    pub related: &'a BTreeSet<String>,
     /// The datapath supports `ct_zero_snat` (Datapath capability).
     pub ct_zero_snat: bool,
     /// The datapath supports symmetric L4 `dp_hash` (`max_hash_alg` ≥ 1).
@@ -115,6 +118,23 @@ fn uuid_parts(u: Uuid) -> [u32; 4] {
         u32::from_be_bytes([b[8], b[9], b[10], b[11]]),
         u32::from_be_bytes([b[12], b[13], b[14], b[15]]),
     ]
+}
+
+/// Port lookups of actions on one datapath, as ovn-controller's `lookup_port_cb`: a port of
+/// that datapath, else one of its multicast groups.
+struct DpPorts<'a> {
+    ctx: &'a Context,
+    dp: i64,
+}
+
+impl lflow::actions::PortLookup for DpPorts<'_> {
+    fn port_key(&self, name: &str) -> Option<u32> {
+        self.ctx.port_key_on(self.dp, name)
+    }
+    fn tunnel_ofport(&self, _name: &str) -> Option<u32> {
+        // fwd_group(liveness=true) watches tunnel ports; without BFD there is nothing to watch.
+        None
+    }
 }
 
 /// A hash of everything besides the logical flows themselves that compilation depends on: a
@@ -140,6 +160,7 @@ fn fingerprint(ctx: &Context, inp: &CompileInput<'_>) -> u64 {
         pgs.hash(&mut h);
     }
     inp.resident.hash(&mut h);
+    inp.related.hash(&mut h);
     inp.local_datapaths.hash(&mut h);
     (inp.ct_zero_snat, inp.dp_hash_l4_sym).hash(&mut h);
     let mut dps: Vec<(u32, bool, bool)> = inp
@@ -207,18 +228,35 @@ impl LflowCompiler {
         let mut issues = Vec::new();
         let mut seen: HashSet<Uuid> = HashSet::new();
 
-        // The expression context: ports, address sets, port groups, residency.
-        let mut ctx = Context::new();
+        // The expression context: ports (resolved on their own datapath only), multicast
+        // groups, address sets, port groups (reduced to the ports related to this chassis, as
+        // ovn-controller does), residency.
+        let mut ctx = Context::for_chassis();
         for pb in &inp.snap.port_bindings {
             ctx.ports.insert(pb.logical_port.clone(), pb.tunnel_key);
+            ctx.port_datapath
+                .insert(pb.logical_port.clone(), i64::from(pb.datapath));
         }
-        // Multicast groups are output ports too (`outport = "_MC_flood"`).
         for mc in &inp.snap.mc_groups {
-            ctx.ports.entry(mc.name.clone()).or_insert(mc.key);
+            ctx.multicast_groups
+                .insert((i64::from(mc.datapath), mc.name.clone()), mc.key);
         }
-        // ovn-controller's port lookup resolves the reserved name "none" to key 0.
-        ctx.ports.insert("none".to_owned(), 0);
         ctx.chassis_resident = inp.resident.iter().cloned().collect::<HashSet<String>>();
+        let related: HashSet<&str> = inp
+            .snap
+            .port_bindings
+            .iter()
+            .filter(|pb| {
+                inp.related.contains(&pb.logical_port)
+                    || matches!(
+                        pb.ty,
+                        crate::binding::PortType::Patch
+                            | crate::binding::PortType::Localnet
+                            | crate::binding::PortType::Vtep
+                    )
+            })
+            .map(|pb| pb.logical_port.as_str())
+            .collect();
         if let Some(t) = inp.sb.typed::<AddressSet>() {
             for a in t.iter() {
                 ctx.add_address_set(a.name(), a.addresses());
@@ -226,7 +264,7 @@ impl LflowCompiler {
         }
         if let Some(t) = inp.sb.typed::<PortGroup>() {
             for g in t.iter() {
-                ctx.add_port_group(g.name(), g.ports());
+                ctx.add_port_group_filtered(g.name(), g.ports(), &|p| related.contains(p));
             }
         }
         let mut actx = ActionsContext {
@@ -362,13 +400,15 @@ impl LflowCompiler {
                     };
 
                 // Match, with the actions' prerequisites.
-                let env = ParseEnv {
-                    symtab: &self.symtab,
-                    ctx: Some(&ctx),
-                    dp_id: i64::from(dp_key),
-                };
-                let e = match expr::parse_string(lf.match_(), env, None) {
-                    Ok(e) => e,
+                let mut matches = match expr::compile_with(
+                    lf.match_(),
+                    parsed.prereqs.clone(),
+                    &self.symtab,
+                    &ctx,
+                    i64::from(dp_key),
+                    None,
+                ) {
+                    Ok(m) => m,
                     Err(err) => {
                         issues.push(CompileIssue {
                             lflow: lf.uuid(),
@@ -377,24 +417,6 @@ impl LflowCompiler {
                         break;
                     }
                 };
-                let e = match Expr::combine(AndOr::And, Some(e), parsed.prereqs.clone()) {
-                    Some(e) => e,
-                    None => Expr::Boolean(true),
-                };
-                let e = match expr::annotate(e, &self.symtab) {
-                    Ok(e) => e,
-                    Err(err) => {
-                        issues.push(CompileIssue {
-                            lflow: lf.uuid(),
-                            message: format!("match: {err}"),
-                        });
-                        break;
-                    }
-                };
-                let e = expr::simplify(e, &self.symtab);
-                let e = expr::evaluate_condition(e, &|p| ctx.is_chassis_resident(p));
-                let e = expr::normalize(e, &self.symtab);
-                let mut matches = expr::to_matches(&e, &self.symtab, &|p| ctx.port_key(p));
                 if matches.is_empty() {
                     continue;
                 }
@@ -406,7 +428,12 @@ impl LflowCompiler {
                 // Actions for this datapath.
                 let mut ofpacts: Vec<OfAction> = Vec::new();
                 {
-                    let ep = actx.encode_params();
+                    let dp_ports = DpPorts {
+                        ctx: &ctx,
+                        dp: i64::from(dp_key),
+                    };
+                    let mut ep = actx.encode_params();
+                    ep.ports = &dp_ports;
                     let mut tables = EncodeTables {
                         groups: &mut self.groups,
                         meters: &mut self.meters,

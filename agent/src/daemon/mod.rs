@@ -649,11 +649,14 @@ fn produce_flows(
         .filter(|pb| pb.chassis.as_deref() == Some(inputs.cfg.system_id.as_str()))
         .map(|pb| pb.logical_port.clone())
         .collect();
+    let related: std::collections::BTreeSet<String> =
+        inputs.binding.resident.keys().cloned().collect();
     let input = crate::lflows::CompileInput {
         sb: inputs.sb_replica,
         snap: inputs.sb,
         local_datapaths: &inputs.binding.local_datapaths,
         resident: &resident,
+        related: &related,
         ct_zero_snat: dp_type_cap(inputs, "ct_zero_snat") == Some("true"),
         dp_hash_l4_sym: dp_type_cap(inputs, "max_hash_alg")
             .and_then(|v| v.parse::<u32>().ok())
