@@ -251,7 +251,9 @@ impl Client {
     }
 
     /// Runs a transaction; fails with [`ClientError::Transact`] naming the first failing
-    /// operation. Returns the per-operation results otherwise.
+    /// operation. Returns the per-operation results otherwise. When it returns, the replica
+    /// already reflects the transaction (ovsdb-server flushes monitor updates before any reply
+    /// on the same session, and the driver applies messages in order).
     pub async fn transact(&self, ops: Vec<Operation>) -> Result<Vec<OperationResult>, ClientError> {
         let (tx, rx) = oneshot::channel();
         self.cmd

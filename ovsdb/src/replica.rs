@@ -543,6 +543,49 @@ mod tests {
     }
 
     #[test]
+    fn index_covers_set_elements_and_map_keys() {
+        let mut r = replica();
+        r.apply(ups(vec![
+            (
+                1,
+                RowOp::Insert(vec![
+                    (2, Datum::set([1i64, 2])),
+                    (0, Datum::map([("k", "v")])),
+                ]),
+            ),
+            (2, RowOp::Insert(vec![(2, Datum::set([2i64]))])),
+        ]))
+        .unwrap();
+        // Built from existing rows, then maintained.
+        r.add_index("T", "set").unwrap();
+        r.add_index("T", "map").unwrap();
+        let ids = |r: &Replica, c: &str, a: Atom| {
+            let mut v: Vec<u128> = r
+                .table("T")
+                .unwrap()
+                .find(c, &a)
+                .iter()
+                .map(|(u, _)| u.as_u128())
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        assert_eq!(ids(&r, "set", Atom::Integer(2)), [1, 2]);
+        assert_eq!(ids(&r, "map", Atom::from("k")), [1]);
+        r.apply(ups(vec![
+            (1, RowOp::Modify(vec![(2, Datum::from(2i64))])),
+            (2, RowOp::Delete),
+        ]))
+        .unwrap();
+        assert!(ids(&r, "set", Atom::Integer(2)).is_empty());
+        assert_eq!(ids(&r, "set", Atom::Integer(1)), [1]);
+        assert!(matches!(
+            r.add_index("T", "nope"),
+            Err(ReplicaError::NoColumn { .. })
+        ));
+    }
+
+    #[test]
     fn replace_all_reports_only_differences() {
         let mut r = replica();
         r.replace_all(ups(vec![

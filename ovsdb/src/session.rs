@@ -174,6 +174,12 @@ pub struct SessionConfig {
     pub first_id: u64,
     /// Largest accepted message.
     pub max_message: usize,
+    /// How long an unanswered probe is tolerated while a monitor reply is outstanding.
+    /// ovsdb-server builds a whole initial dump before sending its first byte and answers
+    /// nothing meanwhile (tens of seconds for 300k rows on a busy host); OVS would drop the
+    /// connection after two probe intervals and never finish syncing. Never shorter than the
+    /// probe interval.
+    pub dump_grace: Duration,
 }
 
 impl Default for SessionConfig {
@@ -182,6 +188,7 @@ impl Default for SessionConfig {
             probe_interval: Some(Duration::from_secs(5)),
             first_id: 1,
             max_message: 1 << 30,
+            dump_grace: Duration::from_secs(120),
         }
     }
 }
@@ -232,6 +239,8 @@ pub struct Session {
     monitors: HashMap<String, String>,
     last_rx: Instant,
     probe_sent: Option<Instant>,
+    // When to look at the outstanding probe again.
+    probe_check: Option<Instant>,
 }
 
 impl Session {
@@ -249,6 +258,7 @@ impl Session {
             monitors: HashMap::new(),
             last_rx: now,
             probe_sent: None,
+            probe_check: None,
         }
     }
 
@@ -394,7 +404,7 @@ impl Session {
         let iv = self.cfg.probe_interval?;
         Some(match self.probe_sent {
             None => self.last_rx + iv,
-            Some(t) => t + iv,
+            Some(t) => self.probe_check.unwrap_or(t + iv),
         })
     }
 
@@ -402,6 +412,15 @@ impl Session {
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), SessionError> {
         let Some(iv) = self.cfg.probe_interval else {
             return Ok(());
+        };
+        let grace = if self
+            .pending
+            .values()
+            .any(|p| matches!(p, Pending::Monitor { .. }))
+        {
+            self.cfg.dump_grace.max(iv)
+        } else {
+            iv
         };
         match self.probe_sent {
             None if now >= self.last_rx + iv => {
@@ -411,8 +430,15 @@ impl Session {
                 );
                 self.send("echo", &json!([]), Pending::Echo { probe: true });
                 self.probe_sent = Some(now);
+                self.probe_check = Some(now + iv);
             }
-            Some(t) if now >= t + iv => return Err(SessionError::ProbeTimeout(now - self.last_rx)),
+            Some(t) if now >= t + grace => {
+                return Err(SessionError::ProbeTimeout(now - self.last_rx));
+            }
+            Some(t) if now >= t + iv => {
+                debug!("probe unanswered while a monitor reply is pending; waiting");
+                self.probe_check = Some((now + iv).min(t + grace));
+            }
             _ => {}
         }
         Ok(())
@@ -425,6 +451,7 @@ impl Session {
         }
         self.last_rx = now;
         self.probe_sent = None;
+        self.probe_check = None;
         self.rx.extend_from_slice(bytes);
         while let Some(frame) = self.framer.decode(&mut self.rx)? {
             self.handle_frame(&frame)?;
@@ -772,6 +799,31 @@ mod tests {
         s.handle_timeout(t1 + Duration::from_secs(5)).unwrap();
         assert!(matches!(
             s.handle_timeout(t1 + Duration::from_secs(10)),
+            Err(SessionError::ProbeTimeout(_))
+        ));
+
+        // While a monitor reply is outstanding, an unanswered probe is tolerated for
+        // `dump_grace` (the server answers nothing while it builds a big dump).
+        let mut s = Session::new(
+            SessionConfig {
+                probe_interval: Some(Duration::from_secs(5)),
+                dump_grace: Duration::from_secs(30),
+                ..SessionConfig::default()
+            },
+            t0,
+        );
+        s.set_schema(Arc::new(DatabaseSchema::from_str_json(SCHEMA).unwrap()));
+        s.monitor("D", "m", MonitorKind::Cond, &[]).unwrap();
+        s.handle_timeout(t0 + Duration::from_secs(5)).unwrap();
+        for k in 2..6 {
+            let t = t0 + Duration::from_secs(5 * k);
+            assert_eq!(s.poll_timeout(), Some(t));
+            s.handle_timeout(t).unwrap();
+        }
+        assert_eq!(s.poll_timeout(), Some(t0 + Duration::from_secs(30)));
+        s.handle_timeout(t0 + Duration::from_secs(34)).unwrap();
+        assert!(matches!(
+            s.handle_timeout(t0 + Duration::from_secs(35)),
             Err(SessionError::ProbeTimeout(_))
         ));
     }

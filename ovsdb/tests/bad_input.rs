@@ -82,7 +82,15 @@ async fn serve(listener: UnixListener) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_server_data_resets_and_resyncs() {
-    let dir = std::env::temp_dir().join(format!("ovsdb-bad-input-{}", std::process::id()));
+    // Removed on drop, also when an assertion fails.
+    struct TempDir(std::path::PathBuf);
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let tmp = TempDir(std::env::temp_dir().join(format!("ovsdb-bad-input-{}", std::process::id())));
+    let dir = tmp.0.clone();
     std::fs::create_dir_all(&dir).unwrap();
     let sock = dir.join("fake.sock");
     let _ = std::fs::remove_file(&sock);
@@ -122,5 +130,5 @@ async fn bad_server_data_resets_and_resyncs() {
     // A dump whose poison arrived in the same read is dropped with the connection.
     assert!(c.stats().full_dumps.load(Ordering::Relaxed) >= 2);
     server.abort();
-    std::fs::remove_dir_all(&dir).unwrap();
+    drop(tmp);
 }

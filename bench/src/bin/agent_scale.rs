@@ -84,13 +84,28 @@ fn s(words: &[&str]) -> Vec<String> {
 fn port(i: u32, p: u32) -> (String, String, String) {
     (
         format!("ls{i}-p{p}"),
-        format!("0a:00:{:02x}:{:02x}:{:02x}:{:02x}", i >> 8, i & 0xff, p >> 8, p & 0xff),
+        format!(
+            "0a:00:{:02x}:{:02x}:{:02x}:{:02x}",
+            i >> 8,
+            i & 0xff,
+            p >> 8,
+            p & 0xff
+        ),
         format!("10.{i}.{}.{}", p / 250, p % 250 + 2),
     )
 }
 
-fn generate(central: &Central, switches: u32, ports: u32, acls: u32, batch: usize) -> anyhow::Result<()> {
-    ensure!(switches <= 250 && ports <= 250 * 250, "too big for the address plan");
+fn generate(
+    central: &Central,
+    switches: u32,
+    ports: u32,
+    acls: u32,
+    batch: usize,
+) -> anyhow::Result<()> {
+    ensure!(
+        switches <= 250 && ports <= 250 * 250,
+        "too big for the address plan"
+    );
     let mut cmds: Vec<Vec<String>> = vec![s(&["lr-add", "lr0"])];
     let flush = |cmds: &mut Vec<Vec<String>>, force: bool| -> anyhow::Result<()> {
         if cmds.len() >= batch || (force && !cmds.is_empty()) {
@@ -120,7 +135,11 @@ fn generate(central: &Central, switches: u32, ports: u32, acls: u32, batch: usiz
         for p in 0..ports {
             let (name, mac, ip) = port(i, p);
             cmds.push(s(&["lsp-add", &ls, &name]));
-            cmds.push(vec!["lsp-set-addresses".into(), name.clone(), format!("{mac} {ip}")]);
+            cmds.push(vec![
+                "lsp-set-addresses".into(),
+                name.clone(),
+                format!("{mac} {ip}"),
+            ]);
             names.push(name);
             flush(&mut cmds, false)?;
         }
@@ -143,7 +162,10 @@ fn generate(central: &Central, switches: u32, ports: u32, acls: u32, batch: usiz
                     pg.clone(),
                     "to-lport".into(),
                     (1000 + k % 30000).to_string(),
-                    format!("outport == @{pg} && ip4.src == $as{i} && tcp.dst == {}", k + 1),
+                    format!(
+                        "outport == @{pg} && ip4.src == $as{i} && tcp.dst == {}",
+                        k + 1
+                    ),
                     "allow-related".into(),
                 ]);
                 flush(&mut cmds, false)?;
@@ -162,7 +184,11 @@ fn count_rows(central: &Central, table: &str) -> anyhow::Result<usize> {
 fn flow_count(ch: &Chassis) -> u64 {
     ch.ofctl(&["dump-aggregate"])
         .ok()
-        .and_then(|o| o.rsplit("flow_count=").next().and_then(|n| n.trim().parse().ok()))
+        .and_then(|o| {
+            o.rsplit("flow_count=")
+                .next()
+                .and_then(|n| n.trim().parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -198,7 +224,13 @@ fn wipe(ch: &Chassis) -> anyhow::Result<()> {
 
 /// Starts `bin` as ovn-controller would be (ovn-agent through a symlink named ovn-controller,
 /// so pidfile and control socket have upstream's names) and measures it.
-fn measure(central: &Central, ch: &mut Chassis, bin: &Path, is_agent: bool, timeout: Duration) -> anyhow::Result<Run> {
+fn measure(
+    central: &Central,
+    ch: &mut Chassis,
+    bin: &Path,
+    is_agent: bool,
+    timeout: Duration,
+) -> anyhow::Result<Run> {
     wipe(ch)?;
     let t0 = Instant::now();
     if is_agent {
@@ -218,7 +250,11 @@ fn measure(central: &Central, ch: &mut Chassis, bin: &Path, is_agent: bool, time
     let waiter = std::thread::spawn(move || {
         let r = testkit::Cmd::new("ovn-nbctl")
             .arg(format!("--db={nb}"))
-            .args([&format!("--timeout={}", timeout.as_secs()), "--wait=hv", "sync"])
+            .args([
+                &format!("--timeout={}", timeout.as_secs()),
+                "--wait=hv",
+                "sync",
+            ])
             .timeout(timeout + Duration::from_secs(5))
             .run();
         (r.is_ok(), t0.elapsed())
@@ -246,11 +282,16 @@ fn measure(central: &Central, ch: &mut Chassis, bin: &Path, is_agent: bool, time
             break;
         }
     }
-    let (ok, t_hv) = waiter.join().map_err(|_| anyhow::anyhow!("waiter panicked"))?;
+    let (ok, t_hv) = waiter
+        .join()
+        .map_err(|_| anyhow::anyhow!("waiter panicked"))?;
     run.hv = ok.then_some(t_hv);
     run.stable = changed;
     run.flows = last;
-    run.groups = ch.ofctl(&["dump-groups"]).map(|g| g.matches("group_id=").count()).unwrap_or(0);
+    run.groups = ch
+        .ofctl(&["dump-groups"])
+        .map(|g| g.matches("group_id=").count())
+        .unwrap_or(0);
     run.hwm_kb = run.hwm_kb.max(proc_status_kb(pid, "VmHWM:"));
     run.rss_kb = proc_status_kb(pid, "VmRSS:");
     run.cpu = cpu_secs(pid);
@@ -259,12 +300,20 @@ fn measure(central: &Central, ch: &mut Chassis, bin: &Path, is_agent: bool, time
 }
 
 fn ratio(a: f64, b: f64) -> String {
-    if a > 0.0 { format!("{:.2}", b / a) } else { "-".into() }
+    if a > 0.0 {
+        format!("{:.2}", b / a)
+    } else {
+        "-".into()
+    }
 }
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let (ds, dp, da) = if args.full { (10, 2000, 2000) } else { (4, 500, 500) };
+    let (ds, dp, da) = if args.full {
+        (10, 2000, 2000)
+    } else {
+        (4, 500, 500)
+    };
     let switches = args.switches.unwrap_or(ds);
     let ports = args.ports.unwrap_or(dp);
     let acls = args.acls.unwrap_or(da);
@@ -298,7 +347,10 @@ fn main() -> anyhow::Result<()> {
     let _vif = hv1.add_pod("ls0-p0", &mac, &format!("{ip}/16"), None)?;
 
     let mut results: Vec<(&str, Run)> = Vec::new();
-    for (name, bin, is_agent) in [("ovn-controller", &controller, false), ("ovn-agent", &agent, true)] {
+    for (name, bin, is_agent) in [
+        ("ovn-controller", &controller, false),
+        ("ovn-agent", &agent, true),
+    ] {
         if args.only.as_deref().is_some_and(|o| o != name) {
             continue;
         }
@@ -308,8 +360,16 @@ fn main() -> anyhow::Result<()> {
         results.push((name, r));
     }
 
-    println!("{:<28} {:>16} {:>16} {:>8}", "metric", "ovn-controller", "ovn-agent", "ratio");
-    let get = |n: &str| results.iter().find(|(k, _)| *k == n).map(|(_, r)| r.clone());
+    println!(
+        "{:<28} {:>16} {:>16} {:>8}",
+        "metric", "ovn-controller", "ovn-agent", "ratio"
+    );
+    let get = |n: &str| {
+        results
+            .iter()
+            .find(|(k, _)| *k == n)
+            .map(|(_, r)| r.clone())
+    };
     let (c, a) = (get("ovn-controller"), get("ovn-agent"));
     let row = |label: &str, f: &dyn Fn(&Run) -> Option<f64>, unit: &str| {
         let cv = c.as_ref().and_then(f);
@@ -325,12 +385,20 @@ fn main() -> anyhow::Result<()> {
             }
         );
     };
-    row("--wait=hv returned", &|r| r.hv.map(|d| d.as_secs_f64()), "s");
+    row(
+        "--wait=hv returned",
+        &|r| r.hv.map(|d| d.as_secs_f64()),
+        "s",
+    );
     row("flows stable since", &|r| Some(r.stable.as_secs_f64()), "s");
     row("OpenFlow flows", &|r| Some(r.flows as f64), "");
     row("groups", &|r| Some(r.groups as f64), "");
     row("CPU time (user+sys)", &|r| Some(r.cpu), "s");
-    row("peak RSS (VmHWM)", &|r| Some(r.hwm_kb as f64 / 1024.0), "MB");
+    row(
+        "peak RSS (VmHWM)",
+        &|r| Some(r.hwm_kb as f64 / 1024.0),
+        "MB",
+    );
     row("RSS at end", &|r| Some(r.rss_kb as f64 / 1024.0), "MB");
     Ok(())
 }

@@ -57,7 +57,11 @@ fn restart(ovs: &mut Ovs) -> anyhow::Result<()> {
 
 fn flow_count(ovs: &Ovs) -> anyhow::Result<u64> {
     let out = ovs.ofctl_br("br0", &["dump-aggregate"])?;
-    let n = out.rsplit("flow_count=").next().context("no flow_count")?.trim();
+    let n = out
+        .rsplit("flow_count=")
+        .next()
+        .context("no flow_count")?
+        .trim();
     Ok(n.parse()?)
 }
 
@@ -85,7 +89,9 @@ fn normalise(s: &str) -> String {
 
 /// utime+stime of a process in seconds, from /proc (clock ticks of 10 ms on Linux).
 fn cpu_secs(pid: &str) -> f64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0.0 };
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let f: Vec<&str> = rest.split_whitespace().collect();
@@ -94,13 +100,26 @@ fn cpu_secs(pid: &str) -> f64 {
 }
 
 fn rate(n: u32, d: Duration) -> String {
-    format!("{:>8.3}s {:>9.0}/s", d.as_secs_f64(), f64::from(n) / d.as_secs_f64())
+    format!(
+        "{:>8.3}s {:>9.0}/s",
+        d.as_secs_f64(),
+        f64::from(n) / d.as_secs_f64()
+    )
 }
 
 fn main() -> anyhow::Result<()> {
-    let sizes: Vec<u32> = std::env::args().skip(1).map(|a| a.parse()).collect::<Result<_, _>>()?;
-    let sizes = if sizes.is_empty() { vec![100_000, 300_000] } else { sizes };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let sizes: Vec<u32> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse())
+        .collect::<Result<_, _>>()?;
+    let sizes = if sizes.is_empty() {
+        vec![100_000, 300_000]
+    } else {
+        sizes
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let mut ovs = Ovs::start()?;
     ovs.add_bridge("br0", "dummy")?;
     let target = Target::Unix(ovs.mgmt("br0"));
@@ -113,11 +132,20 @@ fn main() -> anyhow::Result<()> {
 
         restart(&mut ovs)?;
         let ((), t_ofctl) = timed(|| {
-            let out = ovs.env(Cmd::new("ovs-ofctl")).args(["-O", "OpenFlow15", "--bundle", "add-flows"]).arg(format!("unix:{}", ovs.mgmt("br0").display())).arg(file_s).timeout(Duration::from_secs(600)).run()?;
+            let out = ovs
+                .env(Cmd::new("ovs-ofctl"))
+                .args(["-O", "OpenFlow15", "--bundle", "add-flows"])
+                .arg(format!("unix:{}", ovs.mgmt("br0").display()))
+                .arg(file_s)
+                .timeout(Duration::from_secs(600))
+                .run()?;
             let _ = out;
             Ok(())
         })?;
-        ensure!(flow_count(&ovs)? == u64::from(n), "ovs-ofctl installed a different number of flows");
+        ensure!(
+            flow_count(&ovs)? == u64::from(n),
+            "ovs-ofctl installed a different number of flows"
+        );
 
         restart(&mut ovs)?;
         let ((), t_text) = timed(|| {
@@ -127,17 +155,27 @@ fn main() -> anyhow::Result<()> {
                 Ok::<_, anyhow::Error>(())
             })
         })?;
-        ensure!(flow_count(&ovs)? == u64::from(n), "our text install left a different number of flows");
+        ensure!(
+            flow_count(&ovs)? == u64::from(n),
+            "our text install left a different number of flows"
+        );
 
         let fms_t = Instant::now();
-        let fms: Vec<FlowMod> = text.lines().map(|l| FlowMod::parse_ofctl(l, FlowModCommand::ADD)).collect::<Result<_, _>>()?;
+        let fms: Vec<FlowMod> = text
+            .lines()
+            .map(|l| FlowMod::parse_ofctl(l, FlowModCommand::ADD))
+            .collect::<Result<_, _>>()?;
         let t_parse = fms_t.elapsed();
         restart(&mut ovs)?;
         let vs_pid = ovs.vswitchd_pid().context("vswitchd pid")?.to_string();
         let (vs0, me0) = (cpu_secs(&vs_pid), cpu_secs("self"));
         let ((), t_conn) = timed(|| {
             rt.block_on(async {
-                let opts = Options { reconnect: false, fetch_features: false, ..Options::default() };
+                let opts = Options {
+                    reconnect: false,
+                    fetch_features: false,
+                    ..Options::default()
+                };
                 let (client, _ev, _) = Client::connect(&target, opts).await?;
                 let mut it = fms.into_iter();
                 client
@@ -150,7 +188,10 @@ fn main() -> anyhow::Result<()> {
             })
         })?;
         let (vs1, me1) = (cpu_secs(&vs_pid), cpu_secs("self"));
-        ensure!(flow_count(&ovs)? == u64::from(n), "our connection install left a different number of flows");
+        ensure!(
+            flow_count(&ovs)? == u64::from(n),
+            "our connection install left a different number of flows"
+        );
 
         let (theirs, t_dump_ofctl) = timed(|| Ok(ovs.ofctl_br("br0", &["dump-flows"])?))?;
         let (ours, t_dump_ours) = timed(|| {
@@ -165,11 +206,18 @@ fn main() -> anyhow::Result<()> {
             let dir = std::env::temp_dir();
             std::fs::write(dir.join("openflow_install.theirs"), &theirs)?;
             std::fs::write(dir.join("openflow_install.ours"), &ours)?;
-            anyhow::bail!("our dump-flows text differs from ovs-ofctl's (both saved in {})", dir.display());
+            anyhow::bail!(
+                "our dump-flows text differs from ovs-ofctl's (both saved in {})",
+                dir.display()
+            );
         }
         let (count, t_raw) = timed(|| {
             rt.block_on(async {
-                let opts = Options { reconnect: false, fetch_features: false, ..Options::default() };
+                let opts = Options {
+                    reconnect: false,
+                    fetch_features: false,
+                    ..Options::default()
+                };
                 let (client, _ev, _) = Client::connect(&target, opts).await?;
                 let mut dump = client.dump_flows(&FlowStatsRequest::default()).await?;
                 let mut count = 0u32;
@@ -183,13 +231,43 @@ fn main() -> anyhow::Result<()> {
 
         let r = |a: Duration, b: Duration| format!("{:.2}×", a.as_secs_f64() / b.as_secs_f64());
         println!("--- {n} flows, one bundle, fresh ovs-vswitchd each");
-        println!("{:<44} {}", "ovs-ofctl --bundle add-flows", rate(n, t_ofctl));
-        println!("{:<44} {}  {} faster", "ours: parse text + bundle", rate(n, t_text), r(t_ofctl, t_text));
-        println!("{:<44} {}  {} faster", "ours: connection only (pre-built flow_mods)", rate(n, t_conn), r(t_ofctl, t_conn));
-        println!("{:<44} {:>8.3}s   (CPU during connection-only install: ovs-vswitchd {:.2}s, this process {:.2}s)", "ours: text parse alone", t_parse.as_secs_f64(), vs1 - vs0, me1 - me0);
+        println!(
+            "{:<44} {}",
+            "ovs-ofctl --bundle add-flows",
+            rate(n, t_ofctl)
+        );
+        println!(
+            "{:<44} {}  {} faster",
+            "ours: parse text + bundle",
+            rate(n, t_text),
+            r(t_ofctl, t_text)
+        );
+        println!(
+            "{:<44} {}  {} faster",
+            "ours: connection only (pre-built flow_mods)",
+            rate(n, t_conn),
+            r(t_ofctl, t_conn)
+        );
+        println!(
+            "{:<44} {:>8.3}s   (CPU during connection-only install: ovs-vswitchd {:.2}s, this process {:.2}s)",
+            "ours: text parse alone",
+            t_parse.as_secs_f64(),
+            vs1 - vs0,
+            me1 - me0
+        );
         println!("{:<44} {}", "ovs-ofctl dump-flows", rate(n, t_dump_ofctl));
-        println!("{:<44} {}  {} faster (text identical)", "ours: dump-flows (same text)", rate(n, t_dump_ours), r(t_dump_ofctl, t_dump_ours));
-        println!("{:<44} {}  {} faster", "ours: raw dump (decode, no text)", rate(n, t_raw), r(t_dump_ofctl, t_raw));
+        println!(
+            "{:<44} {}  {} faster (text identical)",
+            "ours: dump-flows (same text)",
+            rate(n, t_dump_ours),
+            r(t_dump_ofctl, t_dump_ours)
+        );
+        println!(
+            "{:<44} {}  {} faster",
+            "ours: raw dump (decode, no text)",
+            rate(n, t_raw),
+            r(t_dump_ofctl, t_raw)
+        );
         std::io::stdout().flush()?;
     }
     Ok(())
