@@ -2,8 +2,8 @@
 //! encode → decode → encode is the identity for generated matches and actions.
 
 use openflow::action::{
-    Action, Controller, Ct, CtZone, Instructions, Learn, LearnSpec, LearnSrc, Nat, NatRange,
-    Sample, decode_actions, encode_actions, parse_actions, write_actions,
+    Action, Bundle, Controller, Ct, CtZone, Instructions, Learn, LearnSpec, LearnSrc, Multipath,
+    Nat, NatRange, Sample, decode_actions, encode_actions, parse_actions, write_actions,
 };
 use openflow::codec::{Decode, Encode, Reader};
 use openflow::field::{Field, Subfield};
@@ -296,7 +296,7 @@ fn arb_action() -> impl Strategy<Value = Action> {
             proptest::collection::vec(any::<u8>(), 0..30),
             any::<bool>(),
             any::<u16>(),
-            prop_oneof![Just(u32::MAX), any::<u32>()]
+            prop_oneof![Just(0u32), any::<u32>()]
         )
             .prop_map(|(ud, pause, ml, meter)| Action::controller(Controller {
                 userdata: ud.into(),
@@ -370,6 +370,43 @@ fn arb_action() -> impl Strategy<Value = Action> {
                 ..Learn::default()
             }))
         ),
+    ];
+    let leaf = prop_oneof![
+        leaf,
+        (
+            0u16..7,
+            any::<u16>(),
+            0u16..4,
+            0u16..4,
+            any::<u32>(),
+            0u8..16
+        )
+            .prop_map(|(f, b, alg, ml, arg, r)| {
+                Action::Multipath(Box::new(Multipath {
+                    fields: f,
+                    basis: b,
+                    algorithm: alg,
+                    max_link: ml,
+                    arg,
+                    dst: Subfield::new(Field::reg(r), 0, 2),
+                }))
+            }),
+        (
+            0u16..7,
+            any::<u16>(),
+            0u16..2,
+            proptest::collection::vec(0u16..0xff00, 1..5),
+            any::<bool>()
+        )
+            .prop_map(|(f, b, alg, members, load)| {
+                Action::Bundle(Box::new(Bundle {
+                    algorithm: alg,
+                    fields: f,
+                    basis: b,
+                    dst: load.then(|| Subfield::whole(Field::reg(0))),
+                    members,
+                }))
+            }),
     ];
     leaf.prop_recursive(2, 8, 3, |inner| {
         proptest::collection::vec(inner, 1..3).prop_map(|v| Action::Clone(Box::new(v)))

@@ -233,7 +233,7 @@ async fn encoded_bundle_path_and_errors_for_plain_sends() {
             }),
         ])
         .await;
-    let Err(IoError::Bundle { failed, .. }) = r else {
+    let Err(IoError::Batch { failed }) = r else {
         panic!("{r:?}")
     };
     assert_eq!(failed.iter().map(|f| f.0).collect::<Vec<_>>(), vec![1]);
@@ -394,4 +394,89 @@ async fn reconnects_after_vswitchd_restart() {
         .await
         .unwrap();
     assert_eq!(dump_no_stats(&ovs).len(), 10);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn commit_time_failure_is_mapped_and_rolled_back() {
+    let ovs = ovs_with_bridge();
+    let (client, _events, _) = Client::connect(&target(&ovs), Options::default())
+        .await
+        .unwrap();
+    // An existing flow; a bundled flow with check_overlap that overlaps it passes BUNDLE_ADD
+    // validation but fails when the bundle is applied (OFPFMFC_OVERLAP at commit).
+    client
+        .send_bundle([Message::FlowMod(flow(1))])
+        .await
+        .unwrap();
+    // Same table and priority, catch-all match: overlaps metadata=1 without being identical.
+    let mut overlapping = flow(1);
+    overlapping.cookie = 99;
+    overlapping.match_ = RawMatch::default();
+    overlapping.flags = flow_mod_flags::CHECK_OVERLAP;
+    let msgs = vec![
+        Message::FlowMod(flow(2)),
+        Message::FlowMod(flow(3)),
+        Message::FlowMod(overlapping),
+    ];
+    let err = client.send_bundle(msgs).await.unwrap_err();
+    let IoError::Bundle { failed, commit } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        commit.as_ref().and_then(|e| e.name()),
+        Some("OFPBFC_MSG_FAILED"),
+        "{err}"
+    );
+    assert_eq!(failed.len(), 1, "{err}");
+    assert_eq!(failed[0].0, 2);
+    assert_eq!(failed[0].1.name(), Some("OFPFMFC_OVERLAP"));
+    // Rolled back: only the first flow remains.
+    assert_eq!(dump_no_stats(&ovs), vec![expected_line(1)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn port_status_arrives_as_an_event() {
+    let ovs = ovs_with_bridge();
+    let (client, mut events, _) = Client::connect(&target(&ovs), Options::default())
+        .await
+        .unwrap();
+    // vswitchd sends asynchronous messages on a service (mgmt socket) connection only once the
+    // controller has set a nonzero miss_send_len (connmgr's ofconn_receives_async_msg).
+    client
+        .send_all(vec![Message::SetConfig(SwitchConfig {
+            flags: 0,
+            miss_send_len: 0xffff,
+        })])
+        .await
+        .unwrap();
+    tokio::task::block_in_place(|| {
+        ovs.vsctl(&[
+            "add-port",
+            "br0",
+            "p9",
+            "--",
+            "set",
+            "Interface",
+            "p9",
+            "type=dummy",
+            "ofport_request=9",
+        ])
+    })
+    .unwrap();
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(10), events.next())
+            .await
+            .unwrap()
+            .unwrap();
+        if let AsyncEvent::Message {
+            msg: Message::PortStatus(ps),
+            ..
+        } = ev
+            && ps.port.port_no == 9
+        {
+            assert_eq!(ps.reason, 0, "OFPPR_ADD");
+            assert_eq!(ps.port.name, "p9");
+            break;
+        }
+    }
 }

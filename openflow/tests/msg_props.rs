@@ -59,6 +59,24 @@ proptest! {
     }
 
     #[test]
+    fn flow_text_never_panics(s in "[a-z_=,:0-9x./()+ -]{0,120}", body in proptest::collection::vec(any::<u8>(), 0..300)) {
+        for cmd in [FlowModCommand::ADD, FlowModCommand::DELETE, FlowModCommand::DELETE_STRICT] {
+            let _ = FlowMod::parse_ofctl(&s, cmd);
+        }
+        let _ = FlowMod::parse_ofctl_filter(&s);
+        let body = Bytes::from(body);
+        for fs in FlowStatsIter::new(body.clone()).flatten() {
+            let mut out = String::new();
+            let _ = format_flow_stats(&mut out, &fs, true);
+        }
+        if let Ok(groups) = GroupDesc::decode_reply(&body) {
+            for g in groups {
+                let _ = format_group(&mut String::new(), &g);
+            }
+        }
+    }
+
+    #[test]
     fn text_parsers_never_panic(s in ".{0,80}") {
         let _ = TlvMap::parse_list(&s);
         let _ = s.parse::<MeterConfig>();

@@ -138,7 +138,7 @@ fn dump_flows_is_byte_identical() {
     let groups = ours(async |o| {
         ofctl::dump_groups(&t, openflow::msg::OFPG_ALL, o, ofctl::format_group)
             .await
-            .unwrap()
+            .unwrap();
     });
     assert_eq!(groups, ovs.ofctl_br("br0", &["dump-groups"]).unwrap());
     assert_eq!(groups.lines().count(), 4, "{groups}");
@@ -199,7 +199,7 @@ fn multipart_dumps_are_byte_identical() {
             true,
         )
         .await
-        .unwrap()
+        .unwrap();
     });
     let theirs = normalise(&ovs.ofctl_br("br0", &["dump-flows"]).unwrap());
     assert!(
@@ -209,13 +209,13 @@ fn multipart_dumps_are_byte_identical() {
     let mine = normalise(&ours(async |o| {
         ofctl::dump_flows(&t, &Default::default(), true, 1, o)
             .await
-            .unwrap()
+            .unwrap();
     }));
     assert_eq!(mine, theirs);
     let mine = ours(async |o| {
         ofctl::dump_flows(&t, &Default::default(), false, 1, o)
             .await
-            .unwrap()
+            .unwrap();
     });
     assert_eq!(
         mine,

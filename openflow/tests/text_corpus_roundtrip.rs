@@ -56,7 +56,8 @@ fn split_flow(flow: &str) -> (u16, String, &str) {
     };
     let mut prio = 32768;
     let mut items = Vec::new();
-    for it in m.split([',', ' ']).filter(|s| !s.is_empty()) {
+    let m = m.replace(' ', ",");
+    for it in openflow::text::split_top(&m) {
         match it.strip_prefix("priority=") {
             Some(p) => prio = p.parse().unwrap(),
             None => items.push(it),

@@ -3,6 +3,7 @@
 
 use std::fmt::{self, Write};
 
+use super::types::MULTIPATH_ALGORITHMS;
 use super::types::{
     Action, BUNDLE_FIELDS, Bundle, Controller, Ct, CtZone, Learn, LearnSpec, LearnSrc,
     NX_CTLR_NO_METER, Nat, NatRange, OFPR_ACTION, Sample,
@@ -445,6 +446,22 @@ impl fmt::Display for Action {
             Action::Exit => f.write_str("exit"),
             Action::Sample(s) => write_sample(f, s),
             Action::Bundle(b) => write_bundle(f, b),
+            Action::Multipath(m) => write!(
+                f,
+                "multipath({},{},{},{},{},{})",
+                BUNDLE_FIELDS
+                    .get(usize::from(m.fields))
+                    .copied()
+                    .unwrap_or("<unknown>"),
+                m.basis,
+                MULTIPATH_ALGORITHMS
+                    .get(usize::from(m.algorithm))
+                    .copied()
+                    .unwrap_or("<unknown>"),
+                u32::from(m.max_link) + 1,
+                m.arg,
+                m.dst
+            ),
             Action::FinTimeout { idle, hard } => {
                 f.write_str("fin_timeout(")?;
                 let mut parts = Vec::new();

@@ -35,6 +35,7 @@ pub use instruction::{Instruction, Instructions};
 pub use parse::parse_actions;
 pub use types::{
     Action, BUNDLE_FIELDS, Bundle, Controller, Ct, CtZone, Learn, LearnSpec, LearnSrc,
-    NX_CTLR_NO_METER, Nat, NatRange, OFPR_ACTION, Sample, SetField,
+    MULTIPATH_ALGORITHMS, Multipath, NX_CTLR_NO_METER, Nat, NatRange, OFPR_ACTION, Sample,
+    SetField,
 };
 pub use wire::{NX_VENDOR_ID, actions_len, decode_actions, encode_actions};

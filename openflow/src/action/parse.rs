@@ -7,6 +7,7 @@ use super::types::{
     Action, BUNDLE_FIELDS, Bundle, Controller, Ct, CtZone, Learn, LearnSpec, LearnSrc, Nat,
     NatRange, Sample, SetField,
 };
+use super::types::{MULTIPATH_ALGORITHMS, Multipath};
 use crate::field::{Field, Format, Subfield, Value};
 use crate::text::{
     OFPP_CONTROLLER, OFPP_IN_PORT, parse_dotted_hex, parse_hex_bytes, parse_int, parse_ipv4_masked,
@@ -481,6 +482,36 @@ fn parse_bundle(args: &str, load: bool) -> Result<Bundle, ActionError> {
     })
 }
 
+fn parse_multipath(args: &str) -> Result<Multipath, ActionError> {
+    let err = || bad("multipath", args);
+    let parts: Vec<&str> = args.split(',').map(str::trim).collect();
+    let [fields, basis, alg, n_links, arg, dst] = parts[..] else {
+        return Err(err());
+    };
+    let fields = BUNDLE_FIELDS
+        .iter()
+        .position(|n| n.eq_ignore_ascii_case(fields))
+        .ok_or_else(err)? as u16;
+    let algorithm = MULTIPATH_ALGORITHMS
+        .iter()
+        .position(|n| n.eq_ignore_ascii_case(alg))
+        .ok_or_else(err)? as u16;
+    let n_links: u32 = n_links.parse().map_err(|_| err())?;
+    let dst = subfield("multipath", dst)?;
+    // OVS multipath_parse: 1..=65536 links, and the destination must be able to hold them.
+    if !(1..=65536).contains(&n_links) || (dst.n_bits < 16 && n_links > (1u32 << dst.n_bits)) {
+        return Err(err());
+    }
+    Ok(Multipath {
+        fields,
+        basis: basis.parse().map_err(|_| err())?,
+        algorithm,
+        max_link: (n_links - 1) as u16,
+        arg: arg.parse().map_err(|_| err())?,
+        dst,
+    })
+}
+
 fn parse_one(item: &str) -> Result<Action, ActionError> {
     let item = item.trim();
     let (name, arg, tail) = split_item(item);
@@ -610,6 +641,7 @@ fn parse_one(item: &str) -> Result<Action, ActionError> {
         "clone" => Action::Clone(Box::new(parse_actions(arg)?)),
         "exit" => Action::Exit,
         "bundle" => Action::Bundle(Box::new(parse_bundle(arg, false)?)),
+        "multipath" => Action::Multipath(Box::new(parse_multipath(arg)?)),
         "bundle_load" => Action::Bundle(Box::new(parse_bundle(arg, true)?)),
         "sample" => Action::Sample(Box::new(parse_sample(arg)?)),
         "fin_timeout" => {

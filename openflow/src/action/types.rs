@@ -67,6 +67,8 @@ pub enum Action {
     Sample(Box<Sample>),
     /// `bundle(…)` / `bundle_load(…)` (NXAST_BUNDLE[_LOAD]); OVN uses it for HA chassis.
     Bundle(Box<Bundle>),
+    /// `multipath(fields,basis,algorithm,n_links,arg,dst)` (NXAST_MULTIPATH).
+    Multipath(Box<Multipath>),
     /// `fin_timeout(idle_timeout=I,hard_timeout=H)` (NXAST_FIN_TIMEOUT).
     FinTimeout { idle: u16, hard: u16 },
     /// An action this codec does not model: the complete wire action (header included),
@@ -148,7 +150,7 @@ pub struct Controller {
     pub reason: u8,
     pub userdata: Box<[u8]>,
     pub pause: bool,
-    /// `u32::MAX` for none (NX_CTLR_NO_METER).
+    /// 0 for none (NX_CTLR_NO_METER; meter ids start at 1).
     pub meter_id: u32,
 }
 
@@ -168,7 +170,7 @@ impl Default for Controller {
 /// `OFPR_ACTION`, the default packet-in reason of `controller`.
 pub const OFPR_ACTION: u8 = 1;
 /// No meter on a `controller` action.
-pub const NX_CTLR_NO_METER: u32 = u32::MAX;
+pub const NX_CTLR_NO_METER: u32 = 0;
 
 /// `sample(probability=…,collector_set_id=…,obs_domain_id=…,obs_point_id=…[,sampling_port=…][,ingress|egress])`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -196,6 +198,23 @@ pub struct Bundle {
     pub dst: Option<Subfield>,
     pub members: Vec<u16>,
 }
+
+/// `multipath(fields,basis,algorithm,n_links,arg,dst)`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Multipath {
+    /// NX_HASH_FIELDS_* (see [`BUNDLE_FIELDS`]).
+    pub fields: u16,
+    pub basis: u16,
+    /// NX_MP_ALG_*: 0 modulo_n, 1 hash_threshold, 2 hrw, 3 iter_hash.
+    pub algorithm: u16,
+    /// Number of links minus one.
+    pub max_link: u16,
+    pub arg: u32,
+    pub dst: Subfield,
+}
+
+/// Names of `Multipath::algorithm` values, in code order.
+pub const MULTIPATH_ALGORITHMS: [&str; 4] = ["modulo_n", "hash_threshold", "hrw", "iter_hash"];
 
 /// Names of `Bundle::fields` values, in code order.
 pub const BUNDLE_FIELDS: [&str; 7] = [

@@ -4,6 +4,7 @@
 
 use bytes::BufMut;
 
+use super::types::Multipath;
 use super::types::{
     Action, Bundle, Controller, Ct, CtZone, Learn, LearnSpec, LearnSrc, Nat, NatRange, Sample,
     SetField,
@@ -27,6 +28,7 @@ pub const NX_VENDOR_ID: u32 = 0x0000_2320;
 
 const NXAST_RESUBMIT: u16 = 1;
 const NXAST_NOTE: u16 = 8;
+const NXAST_MULTIPATH: u16 = 10;
 const NXAST_BUNDLE: u16 = 12;
 const NXAST_BUNDLE_LOAD: u16 = 13;
 const NXAST_RESUBMIT_TABLE: u16 = 14;
@@ -147,6 +149,7 @@ impl Action {
                 }
             }
             Action::Bundle(b) => align8(32 + 2 * b.members.len()),
+            Action::Multipath(_) => 32,
             Action::Unknown(raw) => raw.len(),
         }
     }
@@ -443,6 +446,18 @@ impl Action {
                 }
                 put_zeros(out, len - 32 - 2 * b.members.len());
             }
+            Action::Multipath(m) => {
+                nx(out, NXAST_MULTIPATH);
+                out.put_u16(m.fields);
+                out.put_u16(m.basis);
+                put_zeros(out, 2);
+                out.put_u16(m.algorithm);
+                out.put_u16(m.max_link);
+                out.put_u32(m.arg);
+                put_zeros(out, 2);
+                out.put_u16(ofs_nbits(&m.dst));
+                nxm_header(m.dst.field).encode_plain(out, header_width(m.dst.field));
+            }
             Action::Unknown(raw) => out.put_slice(raw),
         }
     }
@@ -553,14 +568,15 @@ fn controller_len(c: &Controller) -> usize {
         0 | 1 => 16,
         _ => {
             let mut n = 16;
+            // ofpprop_put_u16/u8 pad the value to 4 bytes inside the property length.
             if c.max_len != u16::MAX {
-                n += prop_len(2);
+                n += prop_len(4);
             }
             if c.controller_id != 0 {
-                n += prop_len(2);
+                n += prop_len(4);
             }
             if c.reason != super::types::OFPR_ACTION {
-                n += prop_len(1);
+                n += prop_len(4);
             }
             if !c.userdata.is_empty() {
                 n += prop_len(c.userdata.len());
@@ -609,13 +625,15 @@ fn encode_controller<B: BufMut>(out: &mut B, c: &Controller, len16: u16) {
             out.put_u16(NXAST_CONTROLLER2);
             put_zeros(out, 6);
             if c.max_len != u16::MAX {
-                put_prop(out, NXAC2PT_MAX_LEN, &c.max_len.to_be_bytes());
+                let [a, b] = c.max_len.to_be_bytes();
+                put_prop(out, NXAC2PT_MAX_LEN, &[a, b, 0, 0]);
             }
             if c.controller_id != 0 {
-                put_prop(out, NXAC2PT_CONTROLLER_ID, &c.controller_id.to_be_bytes());
+                let [a, b] = c.controller_id.to_be_bytes();
+                put_prop(out, NXAC2PT_CONTROLLER_ID, &[a, b, 0, 0]);
             }
             if c.reason != super::types::OFPR_ACTION {
-                put_prop(out, NXAC2PT_REASON, &[c.reason]);
+                put_prop(out, NXAC2PT_REASON, &[c.reason, 0, 0, 0]);
             }
             if !c.userdata.is_empty() {
                 put_prop(out, NXAC2PT_USERDATA, &c.userdata);
@@ -848,6 +866,29 @@ fn decode_nx(
             } else {
                 Action::Pop(sf)
             })
+        }
+        NXAST_MULTIPATH => {
+            let fields = a.u16()?;
+            let basis = a.u16()?;
+            a.skip(2)?;
+            let algorithm = a.u16()?;
+            let max_link = a.u16()?;
+            let arg = a.u32()?;
+            a.skip(2)?;
+            let (ofs, nb) = decode_ofs_nbits(a.u16()?);
+            let f = read_field(a)?;
+            if fields > 6 || algorithm > 3 {
+                return Err(bad_value(a, u64::from(algorithm)));
+            }
+            let dst = subfield_at(a, start, f, ofs, nb)?;
+            Ok(Action::Multipath(Box::new(Multipath {
+                fields,
+                basis,
+                algorithm,
+                max_link,
+                arg,
+                dst,
+            })))
         }
         NXAST_BUNDLE | NXAST_BUNDLE_LOAD => {
             let algorithm = a.u16()?;

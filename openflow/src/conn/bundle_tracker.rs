@@ -79,9 +79,10 @@ impl BundleTracker {
             // correct then, and the binary search keeps the common case cheap.
             let i = b.runs.partition_point(|r| r.first_xid <= xid);
             if let Some(r) = i.checked_sub(1).and_then(|i| b.runs.get(i))
-                && xid.wrapping_sub(r.first_xid) < r.count {
-                    return Some((b.id, r.first_index + xid.wrapping_sub(r.first_xid)));
-                }
+                && xid.wrapping_sub(r.first_xid) < r.count
+            {
+                return Some((b.id, r.first_index + xid.wrapping_sub(r.first_xid)));
+            }
             for r in &b.runs {
                 if xid.wrapping_sub(r.first_xid) < r.count {
                     return Some((b.id, r.first_index + xid.wrapping_sub(r.first_xid)));

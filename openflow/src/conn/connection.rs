@@ -414,13 +414,14 @@ impl Connection {
         // A failed commit or discard ends the bundle as far as the switch is concerned.
         if let Some(h) = error.offending_header()
             && h.ty == MsgType::BUNDLE_CONTROL
-                && let Ok((_, Message::BundleControl(b))) = Message::decode(&error.data)
-                    && matches!(
-                        b.ty,
-                        BundleCtrlType::COMMIT_REQUEST | BundleCtrlType::DISCARD_REQUEST
-                    ) {
-                        self.bundles.close(b.bundle_id);
-                    }
+            && let Ok((_, Message::BundleControl(b))) = Message::decode(&error.data)
+            && matches!(
+                b.ty,
+                BundleCtrlType::COMMIT_REQUEST | BundleCtrlType::DISCARD_REQUEST
+            )
+        {
+            self.bundles.close(b.bundle_id);
+        }
         if self.state == State::AwaitFeatures(xid) {
             self.events.push_back(Event::Error {
                 xid,

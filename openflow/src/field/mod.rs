@@ -8,6 +8,11 @@
 //! newest standard OXM code point, else the NXM one; subfield names: the NXM name, else the
 //! oldest OXM name).
 //!
+//! `tun_metadataN` has no fixed width (the switch's TLV map decides): matches keep the bytes
+//! they are given (OVN uses 4-byte values; text parsing uses the fewest bytes, like
+//! ovs-ofctl), `set_field` values are limited to 16 bytes, and field headers inside actions
+//! carry the unmapped width 124, as ovs-ofctl sends them.
+//!
 //! ```
 //! use openflow::field::{Field, Subfield};
 //! assert_eq!(Field::reg(15).name(), "reg15");

@@ -108,7 +108,7 @@ impl fmt::Display for Subfield {
                 f,
                 "[{}..{}]",
                 self.ofs,
-                u32::from(self.ofs) + u32::from(self.n_bits) - 1
+                i64::from(self.ofs) + i64::from(self.n_bits) - 1
             )
         }
     }
@@ -138,6 +138,12 @@ mod tests {
         ] {
             assert_eq!(s.parse::<Subfield>().unwrap().to_string(), s);
         }
+        // A zero-width subfield prints like OVS's mf_format_subfield (OVN's test vectors
+        // contain `[0..-1]`) instead of overflowing.
+        assert_eq!(
+            Subfield::new(Field::reg(0), 0, 0).to_string(),
+            "NXM_NX_REG0[0..-1]"
+        );
         assert_eq!(
             "reg13[0..15]".parse::<Subfield>().unwrap().to_string(),
             "NXM_NX_REG13[0..15]"

@@ -203,6 +203,16 @@ impl fmt::Display for Match {
             dec16_masked(o, "ct_tp_src", g(Field::CT_TP_SRC))?;
             dec16_masked(o, "ct_tp_dst", g(Field::CT_TP_DST))?;
         }
+        if g(Field::PACKET_TYPE).is_none()
+            && g(Field::RECIRC_ID).is_some()
+            && entries
+                .iter()
+                .any(|e| e.field.info().prereq != crate::field::Prereq::None)
+        {
+            // A recirc_id match makes OVS print the (implied Ethernet) packet type of a
+            // datapath megaflow.
+            o.item()?.write_str("eth")?;
+        }
         if let Some(e) = g(Field::PACKET_TYPE) {
             let v = e.value_u128();
             write!(o.item()?, "packet_type=({},{:#x})", v >> 16, v & 0xffff)?;
@@ -298,7 +308,7 @@ impl fmt::Display for Match {
                 let f = o.item()?;
                 write!(f, "tun_metadata{n}=")?;
                 write_hex(f, e.value)?;
-                if let Some(m) = e.mask {
+                if let Some(m) = e.mask.filter(|m| !m.iter().all(|&b| b == 0xff)) {
                     f.write_char('/')?;
                     write_hex(f, m)?;
                 }

@@ -10,6 +10,12 @@
 //! - Text: `Display` prints exactly what `ovs-ofctl -O OpenFlow15 dump-flows` prints for the
 //!   match part (without `priority`), `FromStr` parses what `ovs-ofctl add-flow` accepts.
 //!
+//! OVS `struct flow` quirks reproduced (all verified against ovs-ofctl): `ct_state` is
+//! 8 bits and always sent masked (`/0xff` when exact), `tun_flags` is always sent masked,
+//! `arp_op` ≤ 255, `nw_tos` holds DSCP bits only, `ct_nw_proto=0` is rejected (OVS cannot
+//! send it), conntrack original-tuple addresses must match the `ip`/`ipv6` of the match,
+//! L4 fields need a non-later fragment, and `ct_*` tuple fields need a valid `ct_state`.
+//!
 //! ```
 //! use openflow::field::Field;
 //! use openflow::flow_match::Match;

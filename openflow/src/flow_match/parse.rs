@@ -102,6 +102,10 @@ impl Match {
             }
             return Ok(());
         }
+        if key == "eth" && value.is_none() {
+            // packet_type=(0,0), the default for every OpenFlow flow.
+            return Ok(());
+        }
         if let (Some((dl, proto)), None) = (shorthand(key), value) {
             self.set(Field::ETH_TYPE, dl)?;
             if let Some(p) = proto {
@@ -207,6 +211,17 @@ impl Match {
                 };
                 self.set_masked(field, Value::from_u128(v, 1), Value::from_u128(m, 1))?;
             }
+            Format::PacketType if text.starts_with('(') => {
+                // `(namespace,type)`, e.g. `(0,0x800)`; (0,0) is Ethernet.
+                let inner = text
+                    .strip_prefix('(')
+                    .and_then(|t| t.strip_suffix(')'))
+                    .ok_or_else(bad)?;
+                let (ns, ty) = inner.split_once(',').ok_or_else(bad)?;
+                let ns: u16 = crate::text::parse_int(ns.trim()).ok_or_else(bad)?;
+                let ty: u16 = crate::text::parse_int(ty.trim()).ok_or_else(bad)?;
+                self.set(field, (u32::from(ns) << 16) | u32::from(ty))?;
+            }
             Format::Decimal | Format::Hex | Format::PacketType => {
                 let (v, m) = split();
                 let v = parse_value(v, n).ok_or_else(bad)?;
@@ -282,7 +297,8 @@ impl FromStr for Match {
     /// `ip,nw_dst=10.0.0.0/8,reg14=0x1` (the match part of an ovs-ofctl flow); the empty
     /// string is the catch-all match.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Match::parse_items(s.split([',', ' ', '\t']).filter(|t| !t.is_empty()))
+        let s = s.replace([' ', '\t'], ",");
+        Match::parse_items(crate::text::split_top(&s))
     }
 }
 

@@ -13,6 +13,8 @@ pub(crate) const ETH_TYPE_MPLS_MCAST: u128 = 0x8848;
 
 const CS_INVALID: u128 = 0x10;
 const CS_TRACKED: u128 = 0x20;
+/// new, est, rel, rpl, snat, dnat.
+const CS_VALID_BITS: u128 = 0xcf;
 
 impl Match {
     /// Whether the prerequisites of `prereq` hold, judged (as OVS does) from the values of
@@ -22,8 +24,11 @@ impl Match {
         let proto = self.value_of(Field::IP_PROTO);
         let ip = dl == ETH_TYPE_IP;
         let ip6 = dl == ETH_TYPE_IPV6;
+        // OVS `is_tcp()` etc.: a later fragment has no L4 header.
+        let l4 = self.value_of(Field::IP_FRAG) & 2 == 0;
         let nd = || {
-            ip6 && proto == 58
+            l4 && ip6
+                && proto == 58
                 && self.value_of(Field::ICMPV6_CODE) == 0
                 && matches!(self.value_of(Field::ICMPV6_TYPE), 135 | 136)
         };
@@ -34,13 +39,21 @@ impl Match {
             Prereq::Ipv4 => ip,
             Prereq::Ipv6 => ip6,
             Prereq::IpAny => ip || ip6,
-            Prereq::Ct => self.value_of(Field::CT_STATE) & (CS_TRACKED | CS_INVALID) == CS_TRACKED,
+            Prereq::Ct => {
+                // OVS `is_ct_valid` (with a mask): some state bit that implies a valid
+                // connection, or +trk with an explicit -inv.
+                let (v, m) = self
+                    .get(Field::CT_STATE)
+                    .map_or((0, 0), |e| (e.value_u128(), e.mask_u128()));
+                v & CS_VALID_BITS != 0
+                    || (v & CS_TRACKED != 0 && m & CS_INVALID != 0 && v & CS_INVALID == 0)
+            }
             Prereq::Mpls => dl == ETH_TYPE_MPLS || dl == ETH_TYPE_MPLS_MCAST,
-            Prereq::Tcp => (ip || ip6) && proto == 6,
-            Prereq::Udp => (ip || ip6) && proto == 17,
-            Prereq::Sctp => (ip || ip6) && proto == 132,
-            Prereq::Icmpv4 => ip && proto == 1,
-            Prereq::Icmpv6 => ip6 && proto == 58,
+            Prereq::Tcp => l4 && (ip || ip6) && proto == 6,
+            Prereq::Udp => l4 && (ip || ip6) && proto == 17,
+            Prereq::Sctp => l4 && (ip || ip6) && proto == 132,
+            Prereq::Icmpv4 => l4 && ip && proto == 1,
+            Prereq::Icmpv6 => l4 && ip6 && proto == 58,
             Prereq::Nd => nd(),
             Prereq::NdSolicit => nd() && self.value_of(Field::ICMPV6_TYPE) == 135,
             Prereq::NdAdvert => nd() && self.value_of(Field::ICMPV6_TYPE) == 136,
@@ -50,9 +63,18 @@ impl Match {
     /// Rejects a match with a field whose prerequisites are not matched, as ovs-vswitchd
     /// does (`OFPBMC_BAD_PREREQ`); ovs-ofctl would instead silently drop such fields.
     pub fn check_prereqs(&self) -> Result<(), MatchError> {
+        let dl = self.value_of(Field::ETH_TYPE);
         for e in self.iter() {
-            if !self.prereq_ok(e.field.info().prereq) {
-                return Err(MatchError::Prereq { field: e.field });
+            let f = e.field;
+            // ofputil_decode_flow_mod: the conntrack original-tuple addresses must be of the
+            // match's IP version (OFPBAC_MATCH_INCONSISTENT).
+            let family_ok = match f {
+                _ if f == Field::CT_NW_SRC || f == Field::CT_NW_DST => dl == ETH_TYPE_IP,
+                _ if f == Field::CT_IPV6_SRC || f == Field::CT_IPV6_DST => dl == ETH_TYPE_IPV6,
+                _ => true,
+            };
+            if !family_ok || !self.prereq_ok(f.info().prereq) {
+                return Err(MatchError::Prereq { field: f });
             }
         }
         Ok(())

@@ -159,6 +159,10 @@ impl Match {
 
     /// Stops matching on `field` (aliases remove their parts).
     pub fn remove(&mut self, field: Field) {
+        if field.is_storage() {
+            self.put(field, None);
+            return;
+        }
         for (f, _, _) in decompose_parts(field) {
             self.put(f, None);
         }
@@ -187,11 +191,12 @@ impl Match {
         let v = Value::from_slice(value)
             .and_then(|v| v.resize(width))
             .ok_or_else(too_wide)?;
-        // OXM vlan_vid carries OFPVID_PRESENT (0x1000) above its 12 VID bits.
-        let full = if field == Field::VLAN_VID {
-            Value::from(0x1fffu16)
-        } else {
-            field.full_mask()
+        let full = match field {
+            // OXM vlan_vid carries OFPVID_PRESENT (0x1000) above its 12 VID bits.
+            _ if field == Field::VLAN_VID => Value::from(0x1fffu16),
+            // OVS keeps ct_state in 8 bits, so even an exact match goes out masked 0xff.
+            _ if field == Field::CT_STATE => Value::from(0xffu32),
+            _ => field.full_mask(),
         };
         if v.to_u128() & !full.to_u128() != 0 {
             return Err(too_wide());
@@ -212,6 +217,11 @@ impl Match {
             }
         };
         let (vv, mm) = (v.to_u128(), m.to_u128());
+        if field == Field::PACKET_TYPE && vv == 0 && mm == full.to_u128() {
+            // packet_type=(0,0) is Ethernet, the default: OVS neither prints nor sends it.
+            self.put(field, None);
+            return Ok(self);
+        }
         if field.info().format == crate::field::Format::Port11
             && port_from_ofp11(vv as u32).is_none()
         {
@@ -220,6 +230,18 @@ impl Match {
                 field,
                 text: format!("{vv:#x}"),
             });
+        }
+        if field == Field::CT_NW_PROTO && vv == 0 {
+            // OVS sends ct_nw_proto (and ct_tp_*) only when it is non-zero, so this match
+            // cannot be expressed; ovs-ofctl silently drops it, we refuse.
+            return Err(MatchError::BadValue {
+                field,
+                text: "0".to_owned(),
+            });
+        }
+        if field == Field::ARP_OP && vv > 0xff {
+            // OVS keeps the ARP opcode in the 8-bit nw_proto slot.
+            return Err(MatchError::ValueTooWide { field, bits: 8 });
         }
         if field == Field::IP_DSCP && vv & 3 != 0 {
             // nw_tos holds only the DSCP bits; ECN is nw_ecn.
@@ -235,7 +257,12 @@ impl Match {
                 text: format!("{vv:#x}/{mm:#x}"),
             });
         }
-        let special = alias_transform(field, vv, mm);
+        // Storage fields (the common case) skip the alias decomposition.
+        let special = if field.is_storage() {
+            None
+        } else {
+            alias_transform(field, vv, mm)
+        };
         match special {
             Some(parts) => {
                 for (f, pv, pm, keep) in parts {
@@ -261,8 +288,10 @@ impl Match {
             });
         }
         let mut buf = Vec::with_capacity(2 * len);
+        // An explicit mask is kept even when all ones: ovs-ofctl sends it that way (and
+        // prints it without the mask).
         match mask {
-            Some(m) if !m.iter().all(|&b| b == 0xff) => {
+            Some(m) => {
                 if m.iter().all(|&b| b == 0) {
                     self.put(field, None);
                     return Ok(self);
@@ -286,7 +315,12 @@ impl Match {
             self.put(field, None);
             return;
         }
-        let full = field.full_mask().to_u128();
+        // tun_flags is one public bit in a 16-bit field: OVS always sends it masked.
+        let full = if field == Field::TUN_FLAGS {
+            0xffff
+        } else {
+            field.full_mask().to_u128()
+        };
         let vb = Value::from_u128(v, width);
         if m == full {
             self.put(field, Some((width, false, vb.as_slice())));
@@ -412,6 +446,13 @@ impl fmt::Debug for Match {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn match_is_one_pointer() {
+        // 1M flows: a Match costs 16 bytes plus its packed entries.
+        assert_eq!(std::mem::size_of::<Match>(), 16);
+        assert_eq!(Match::new().storage_len(), 0);
+    }
 
     #[test]
     fn canonical_and_aliases() {

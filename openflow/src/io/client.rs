@@ -54,7 +54,9 @@ pub enum AsyncEvent {
     Connected { features: Option<FeaturesReply> },
     /// The connection dropped; the driver reconnects if configured to.
     Disconnected(ConnError),
-    /// An unsolicited message: packet-in2, port status, flow removed, …
+    /// An unsolicited message: packet-in2, port status, flow removed, … On a service connection
+    /// (the bridge's `.mgmt` socket) vswitchd sends these only after a SET_CONFIG with a nonzero
+    /// `miss_send_len`, as OVN's pinctrl does.
     Message { xid: Xid, msg: Message },
     /// The switch refused a message sent with `Client::send` (no one was waiting for it).
     Error { xid: Xid, error: ErrorMsg },
@@ -243,9 +245,11 @@ impl Client {
         .await
     }
 
-    /// Like `send_bundle` for pre-encoded BUNDLE_ADD payloads: `encode` is called by the driver
-    /// with (buffer, xid) for each inner message and must append one complete message with that
-    /// xid, returning `false` when there are no more. This is the zero-copy bulk path.
+    /// Like `send_bundle`, with the inner messages encoded by `encode` straight into the
+    /// driver's socket buffer (the zero-copy bulk path: no `Message` per flow). The driver calls
+    /// `encode(buffer, xid)` repeatedly, a slice at a time as the socket drains; each call must
+    /// append one complete message carrying `xid` and return `true`, or append nothing and
+    /// return `false` when there are no more.
     pub async fn send_bundle_encoded<F>(&self, encode: F) -> Result<(), IoError>
     where
         F: FnMut(&mut bytes::BytesMut, Xid) -> Result<bool, MsgError> + Send + 'static,

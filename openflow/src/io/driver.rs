@@ -517,10 +517,7 @@ impl<'a> Session<'a> {
                 let r = if errors.is_empty() {
                     Ok(())
                 } else {
-                    Err(IoError::Bundle {
-                        failed: errors,
-                        commit: None,
-                    })
+                    Err(IoError::Batch { failed: errors })
                 };
                 let _ = reply.send(r);
             }
@@ -578,10 +575,11 @@ impl<'a> Session<'a> {
             .send_alls
             .iter()
             .find(|&&(f, b)| xid.wrapping_sub(f) < b.wrapping_sub(f))
-            && let Some(Pending::SendAll { errors, .. }) = self.pending.get_mut(&barrier) {
-                errors.push((xid.wrapping_sub(first), error));
-                return;
-            }
+            && let Some(Pending::SendAll { errors, .. }) = self.pending.get_mut(&barrier)
+        {
+            errors.push((xid.wrapping_sub(first), error));
+            return;
+        }
         match self.pending.remove(&xid) {
             Some(Pending::Single(r)) => drop(r.send(Err(IoError::Switch(error)))),
             Some(Pending::Parts(r)) => drop(r.try_send(Err(IoError::Switch(error)))),

@@ -28,6 +28,10 @@ pub enum IoError {
     /// The switch sent a reply of an unexpected kind.
     #[error("unexpected reply {0}")]
     UnexpectedReply(&'static str),
+    /// Some messages of a pipelined batch (`Client::send_all`) failed: their 0-based indexes and
+    /// errors; the others were applied.
+    #[error("{} message(s) failed: {}", .failed.len(), describe_failed(.failed))]
+    Batch { failed: Vec<(u32, ErrorMsg)> },
     /// A bundle failed and nothing of it was applied: the errors of its messages (by 0-based
     /// index) and, if the commit was attempted, the commit's error (`OFPBFC_MSG_FAILED` …).
     #[error("bundle failed: {}", describe_bundle(.failed, .commit))]
@@ -37,13 +41,22 @@ pub enum IoError {
     },
 }
 
-fn describe_bundle(failed: &[(u32, ErrorMsg)], commit: &Option<ErrorMsg>) -> String {
-    let mut s = String::new();
-    for (i, e) in failed.iter().take(5) {
-        s.push_str(&format!("message #{i}: {e}; "));
-    }
+fn describe_failed(failed: &[(u32, ErrorMsg)]) -> String {
+    let mut parts: Vec<String> = failed
+        .iter()
+        .take(5)
+        .map(|(i, e)| format!("message #{i}: {e}"))
+        .collect();
     if failed.len() > 5 {
-        s.push_str(&format!("… {} more; ", failed.len() - 5));
+        parts.push(format!("… {} more", failed.len() - 5));
+    }
+    parts.join("; ")
+}
+
+fn describe_bundle(failed: &[(u32, ErrorMsg)], commit: &Option<ErrorMsg>) -> String {
+    let mut s = describe_failed(failed);
+    if !s.is_empty() {
+        s.push_str("; ");
     }
     match commit {
         Some(e) => s.push_str(&format!("commit: {e}")),

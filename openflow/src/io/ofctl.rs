@@ -490,9 +490,10 @@ pub fn diff_flows(a: &[FlowMod], b: &[FlowMod], out: &mut dyn Write) -> Result<b
     for k in keys {
         let (fa, fb) = (am.get(k), bm.get(k));
         if let (Some(x), Some(y)) = (fa, fb)
-            && same_version(x, y) {
-                continue;
-            }
+            && same_version(x, y)
+        {
+            continue;
+        }
         differ = true;
         if let Some(x) = fa {
             write!(out, "-{}", diff_line(x)?)?;

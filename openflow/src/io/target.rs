@@ -28,9 +28,9 @@ impl FromStr for Target {
             && hp
                 .rsplit_once(':')
                 .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
-            {
-                return Ok(Target::Tcp(hp.to_owned()));
-            }
+        {
+            return Ok(Target::Tcp(hp.to_owned()));
+        }
         Err(TargetParseError(s.to_owned()))
     }
 }

@@ -47,9 +47,10 @@ fn num<T: TryFrom<u128>>(key: &'static str, v: &str) -> Result<T, FlowParseError
     if n == u128::MAX {
         for bits in [64u32, 32, 16, 8] {
             if let Ok(t) = T::try_from((1u128 << bits) - 1)
-                && T::try_from(1u128 << bits).is_err() {
-                    return Ok(t);
-                }
+                && T::try_from(1u128 << bits).is_err()
+            {
+                return Ok(t);
+            }
         }
     }
     T::try_from(n).map_err(|_| bad())
@@ -325,10 +326,9 @@ pub fn format_flow_stats(
     if fs.importance != 0 {
         let _ = write!(out, "importance={}, ", fs.importance);
     }
-    if show_stats
-        && let Some(a) = fs.stats.idle_age {
-            let _ = write!(out, "idle_age={a}, ");
-        }
+    if show_stats && let Some(a) = fs.stats.idle_age {
+        let _ = write!(out, "idle_age={a}, ");
+    }
     let before = out.len();
     format_match(out, &m, fs.priority);
     if out.len() != before {

@@ -98,7 +98,9 @@ impl Bucket {
         // Same rule as ofputil_put_ofp15_bucket: weight always for select groups.
         let w = self.effective_weight(ty);
         if ty == GroupType::SELECT || w != 0 {
-            property::put_bytes(out, OFPGBPT15_WEIGHT, &[(w >> 8) as u8, w as u8, 0, 0])?;
+            // 16-bit property values are padded to 32 bits (ofpprop_put_be16).
+            let [hi, lo] = w.to_be_bytes();
+            property::put_bytes(out, OFPGBPT15_WEIGHT, &[hi, lo, 0, 0])?;
         }
         if self.watch_port != 0xffff_ffff {
             property::put_u32(out, OFPGBPT15_WATCH_PORT, self.watch_port)?;

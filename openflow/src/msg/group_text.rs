@@ -11,19 +11,20 @@ use super::{FlowFormatError, GroupDesc, GroupType, print};
 pub fn format_group(out: &mut String, g: &GroupDesc) -> Result<(), FlowFormatError> {
     let _ = write!(out, "group_id={},type={}", g.group_id, g.ty.name());
     if let Some(sm) = &g.selection_method
-        && !sm.method.is_empty() {
-            let _ = write!(out, ",selection_method={}", sm.method);
-            if sm.param != 0 {
-                let _ = write!(out, ",selection_method_param={}", sm.param);
-            }
-            if !sm.fields.is_empty() {
-                // TODO(codec): print the hashed fields (`fields(ip_src,...)`); OVN's
-                // selection_method=hash groups need the field-array formatter.
-                return Err(FlowFormatError(
-                    "selection_method fields are not supported yet".into(),
-                ));
-            }
+        && !sm.method.is_empty()
+    {
+        let _ = write!(out, ",selection_method={}", sm.method);
+        if sm.param != 0 {
+            let _ = write!(out, ",selection_method_param={}", sm.param);
         }
+        if !sm.fields.is_empty() {
+            // TODO(codec): print the hashed fields (`fields(ip_src,...)`); OVN's
+            // selection_method=hash groups need the field-array formatter.
+            return Err(FlowFormatError(
+                "selection_method fields are not supported yet".into(),
+            ));
+        }
+    }
     if !g.buckets.is_empty() {
         out.push(',');
     }

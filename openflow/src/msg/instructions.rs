@@ -5,7 +5,9 @@
 
 use bytes::BytesMut;
 
-use crate::action::{Action, Instructions, actions_len, decode_actions, encode_actions, write_actions};
+use crate::action::{
+    Action, Instructions, actions_len, decode_actions, encode_actions, write_actions,
+};
 use crate::codec::{Decode, Encode, Reader};
 
 use super::{RawActions, RawInstructions};

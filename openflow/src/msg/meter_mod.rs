@@ -333,7 +333,8 @@ impl std::str::FromStr for MeterConfig {
                             "rate" => b.1 = n,
                             "burst_size" => b.2 = n,
                             _ => {
-                                b.3 = u8::try_from(n).map_err(|_| err("prec_level out of range"))?;
+                                b.3 =
+                                    u8::try_from(n).map_err(|_| err("prec_level out of range"))?;
                             }
                         }
                     }

@@ -34,7 +34,6 @@ pub struct Port {
 impl Port {
     pub(crate) fn decode(c: &mut Cursor<'_>) -> Result<Port, MsgError> {
         c.context("ofp14_port");
-        let start = c.offset();
         let port_no = c.u32()?;
         let len = usize::from(c.u16()?);
         if len < 40 {
@@ -86,7 +85,6 @@ impl Port {
             let pad = plen.next_multiple_of(8) - plen;
             p.skip(pad.min(p.remaining()))?;
         }
-        let _ = start;
         Ok(port)
     }
 

@@ -52,7 +52,8 @@ pub fn split_flow(flow: &str) -> (u16, String, &str) {
         .map_or((flow, ""), |(m, a)| (m.trim(), a.trim()));
     let mut prio = 32768;
     let mut items = Vec::new();
-    for it in m.split([',', ' ']).filter(|s| !s.is_empty()) {
+    let m = m.replace(' ', ",");
+    for it in openflow::text::split_top(&m) {
         if let Some(p) = it.strip_prefix("priority=") {
             prio = p.parse().unwrap();
         } else if !(it.starts_with("cookie=") || it.starts_with("table=")) {
