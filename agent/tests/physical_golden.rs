@@ -25,6 +25,10 @@ use tunnel::{ObservedBridge, ObservedInterface, ObservedPort};
 const TABLES: [u8; 8] = [0, 37, 38, 39, 40, 41, 64, 65];
 /// The lflow.c extras: MAC bindings and FDB.
 const EXTRA_TABLES: [u8; 4] = [66, 67, 71, 72];
+/// The lflow.c extras: port security.
+const PORT_SEC_TABLES: [u8; 3] = [73, 74, 75];
+/// The lflow.c extras: load balancer hairpin.
+const LB_TABLES: [u8; 3] = [68, 69, 70];
 const ME: &str = "hv1";
 
 /// Central + one OVS + the real ovn-controller as chassis `hv1`.
@@ -143,7 +147,13 @@ impl Testbed {
         out.lines()
             .filter(|l| l.contains(" actions="))
             .map(|l| l.trim().to_owned())
-            .filter(|l| TABLES.contains(&table_of(l)) || EXTRA_TABLES.contains(&table_of(l)))
+            .filter(|l| {
+                let t = table_of(l);
+                TABLES.contains(&t)
+                    || EXTRA_TABLES.contains(&t)
+                    || PORT_SEC_TABLES.contains(&t)
+                    || LB_TABLES.contains(&t)
+            })
             .collect()
     }
 
@@ -191,6 +201,9 @@ impl Testbed {
             "MAC_Binding",
             "Static_MAC_Binding",
             "FDB",
+            "Load_Balancer",
+            "Logical_DP_Group",
+            "SB_Global",
         ] {
             m.insert(t.to_owned(), parse(&self.sb(&["--format=json", "list", t])));
         }
@@ -673,24 +686,7 @@ fn assert_same(name: &str, real: &BTreeSet<String>, input: &PhysicalInput) {
         d.extra.len()
     );
     assert!(d.identical > 0);
-    // The openflow crate's model of the same actions prints identically (the HA bundle is
-    // carried as raw NXAST_BUNDLE bytes until that crate models it).
-    for f in &ours {
-        if f.actions
-            .iter()
-            .any(|a| matches!(a, physical::Ofpact::BundleActiveBackup(_)))
-        {
-            continue;
-        }
-        let mut theirs = String::new();
-        openflow::action::write_actions(&mut theirs, &f.openflow_actions()).expect("format");
-        let ours_text = f.to_string();
-        assert_eq!(
-            ours_text.split(" actions=").nth(1),
-            Some(theirs.as_str()),
-            "[{name}] openflow::action prints differently"
-        );
-    }
+    assert_openflow_prints_same(name, &ours);
     // Per-row recomputation gives exactly the row's share of the full run.
     for pb in input.port_bindings.values() {
         let one = physical::port_binding_flows(input, pb);
@@ -712,6 +708,20 @@ fn assert_same(name: &str, real: &BTreeSet<String>, input: &PhysicalInput) {
             one, share,
             "[{name}] flows of multicast group {:x}",
             mc.uuid
+        );
+    }
+}
+
+/// The `openflow` crate's model of the same actions (what gets installed) prints identically.
+fn assert_openflow_prints_same(name: &str, ours: &[physical::PhysicalFlow]) {
+    for f in ours {
+        let mut theirs = String::new();
+        openflow::action::write_actions(&mut theirs, &f.openflow_actions()).expect("format");
+        let ours_text = f.to_string();
+        assert_eq!(
+            ours_text.split(" actions=").nth(1),
+            Some(theirs.as_str()),
+            "[{name}] openflow::action prints differently"
         );
     }
 }
@@ -1308,4 +1318,350 @@ fn mac_bindings_and_fdb() {
     assert!(d.missing.is_empty() && d.extra.is_empty());
     assert_eq!(d.identical, 10);
     assert_same("mac_bindings_and_fdb", &real, &input);
+}
+
+/// Compares `ours` with the dumped flows of `tables`.
+fn assert_tables(
+    name: &str,
+    real: &BTreeSet<String>,
+    tables: &[u8],
+    ours: &[physical::PhysicalFlow],
+) {
+    let real: BTreeSet<String> = real
+        .iter()
+        .filter(|l| tables.contains(&table_of(l)))
+        .cloned()
+        .collect();
+    let d = diff(&real, ours);
+    eprintln!(
+        "[{name}] real {} flows: identical {} (of which same-key choices {}), missing {}, extra {}",
+        real.len(),
+        d.identical,
+        d.same_key_choices,
+        d.missing.len(),
+        d.extra.len()
+    );
+    for m in &d.missing {
+        eprintln!("  MISSING  {m}");
+    }
+    for e in &d.extra {
+        eprintln!("  EXTRA    {e}");
+    }
+    assert!(
+        d.missing.is_empty() && d.extra.is_empty(),
+        "[{name}] differs"
+    );
+    assert!(d.identical > 0, "[{name}] nothing compared");
+    assert_openflow_prints_same(name, ours);
+}
+
+#[test]
+fn port_security() {
+    let tb = Testbed::start(None);
+    tb.nb(&["ls-add", "ls1"]);
+    let ports: [(&str, &[&str]); 5] = [
+        ("vm1", &["00:00:00:00:01:01 10.0.1.11/24 fd00::11"]),
+        ("vm2", &["00:00:00:00:01:02"]),
+        ("vm3", &["00:00:00:00:01:03 10.0.3.0/24 fd00:3::/64"]),
+        (
+            "vm4",
+            &["00:00:00:00:01:04 10.0.1.14", "00:00:00:00:01:44 fd00::44"],
+        ),
+        ("vm5", &["00:00:00:00:01:05 10.0.1.15"]),
+    ];
+    for (vm, ps) in ports {
+        tb.nb(&[
+            "lsp-add",
+            "ls1",
+            vm,
+            "--",
+            "lsp-set-addresses",
+            vm,
+            "unknown",
+        ]);
+        let mut args = vec!["lsp-set-port-security", vm];
+        args.extend_from_slice(ps);
+        tb.nb(&args);
+        if vm != "vm5" {
+            tb.add_vif(vm, vm);
+        }
+    }
+    let (real, input, snapshot) = tb.settle_with_snapshot();
+    let snap = parse(&snapshot);
+    let mut ours = Vec::new();
+    for r in rows(&snap["Port_Binding"]) {
+        let Some(pb) = input.port_bindings.get(&s(&r, "logical_port")) else {
+            continue;
+        };
+        // Upstream: every local binding whose chassis is this one.
+        if pb.chassis.as_deref() != Some(ME) || !input.local_ofports.contains_key(&pb.logical_port)
+        {
+            continue;
+        }
+        ours.extend(lflow_extra::port_sec_flows(pb, &strs(&r, "port_security")));
+    }
+    assert_tables("port_security", &real, &PORT_SEC_TABLES, &ours);
+    assert_same("port_security", &real, &input);
+}
+
+#[test]
+fn vxlan_and_geneve_tunnels() {
+    let tb = Testbed::start(None);
+    tb.vs(&[
+        "set",
+        "Open_vSwitch",
+        ".",
+        "external_ids:ovn-encap-type=geneve,vxlan",
+    ]);
+    tb.sb(&["chassis-add", "hv2", "vxlan", "172.16.0.2"]);
+    tb.sb(&["chassis-add", "hv3", "geneve", "172.16.0.3"]);
+    tb.nb(&["ls-add", "ls1"]);
+    for vm in ["vm1", "vm2", "vm3"] {
+        tb.nb(&[
+            "lsp-add",
+            "ls1",
+            vm,
+            "--",
+            "lsp-set-addresses",
+            vm,
+            "unknown",
+        ]);
+    }
+    tb.add_vif("vm1", "vm1");
+    tb.nb(&["--wait=hv", "sync"]);
+    tb.sb(&["lsp-bind", "vm2", "hv2"]);
+    tb.sb(&["lsp-bind", "vm3", "hv3"]);
+    tb.wait("a vxlan and a geneve tunnel", || {
+        ["vxlan", "geneve"].iter().all(|t| {
+            let ty = format!("type={t}");
+            tb.vs(&["--bare", "--columns=ofport", "find", "Interface", &ty])
+                .trim()
+                .parse::<i64>()
+                .is_ok_and(|p| p > 0)
+        })
+    });
+    let (real, input) = tb.settle();
+    assert!(
+        real.iter().any(|l| l.contains("priority=105")),
+        "VXLAN multicast decap"
+    );
+    assert_same("vxlan_and_geneve_tunnels", &real, &input);
+}
+
+/// Actions as the flow table stores them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Acts(Vec<openflow::action::Action>);
+
+impl agent::ofctrl::flow_table::MergeActions for Acts {
+    fn concat(parts: &[&Self]) -> Self {
+        Acts(parts.iter().flat_map(|p| p.0.iter().cloned()).collect())
+    }
+}
+
+type Table = agent::ofctrl::flow_table::FlowTable<openflow::flow_match::Match, Acts>;
+
+fn add_flows(t: &mut Table, flows: Vec<physical::PhysicalFlow>) {
+    for f in flows {
+        let key = agent::ofctrl::flow_table::FlowKey {
+            table: f.table,
+            priority: f.priority,
+            matches: f.matches,
+        };
+        t.add(f.source, key, f.cookie, Acts(f.actions));
+    }
+}
+
+/// What the table believes installed, as flows.
+fn installed(t: &mut Table) -> Vec<physical::PhysicalFlow> {
+    let ops = t.diff();
+    t.apply_installed(&ops);
+    t.installed()
+        .map(|(k, b)| physical::PhysicalFlow {
+            table: k.table,
+            priority: k.priority,
+            cookie: b.cookie,
+            source: 0,
+            matches: k.matches.clone(),
+            actions: b.actions.0.clone(),
+        })
+        .collect()
+}
+
+/// After a change, recomputing only the rows it touched (`affected_ports`, the groups with a
+/// touched member, the hard-coded flows) leaves the flow table equal to the new dump.
+#[test]
+fn incremental_recomputation_tracks_ovn_controller() {
+    let tb = Testbed::start(None);
+    tb.sb(&["chassis-add", "hv2", "geneve", "172.16.0.2"]);
+    tb.nb(&["ls-add", "ls1"]);
+    for vm in ["vm1", "vm2", "vm3", "vm4"] {
+        tb.nb(&[
+            "lsp-add",
+            "ls1",
+            vm,
+            "--",
+            "lsp-set-addresses",
+            vm,
+            "unknown",
+        ]);
+    }
+    tb.nb(&["lr-add", "lr1"]);
+    connect(&tb, "lr1", "ls1", "00:00:00:00:ff:01", "10.0.1.1/24");
+    tb.add_vif("vm1", "vm1");
+    tb.add_vif("vm2", "vm2");
+    tb.nb(&["--wait=hv", "sync"]);
+    tb.sb(&["lsp-bind", "vm3", "hv2"]);
+    let (real0, input0) = tb.settle();
+    let mut t = Table::new();
+    add_flows(&mut t, physical::physical_run(&input0));
+    let d = diff(&filter_tables(&real0), &installed(&mut t));
+    assert!(d.missing.is_empty() && d.extra.is_empty(), "{d:?}");
+
+    // vm2 leaves this chassis, vm4 arrives, vm3 gets a second remote neighbour's port.
+    tb.vs(&["del-port", "br-int", "vm2"]);
+    tb.add_vif("vm4", "vm4");
+    tb.nb(&[
+        "lsp-add",
+        "ls1",
+        "vm5",
+        "--",
+        "lsp-set-addresses",
+        "vm5",
+        "unknown",
+    ]);
+    tb.nb(&["--wait=hv", "sync"]);
+    tb.sb(&["lsp-bind", "vm5", "hv2"]);
+    let (real1, input1) = tb.settle();
+
+    let mut touched: BTreeSet<String> = BTreeSet::new();
+    for (name, pb) in &input1.port_bindings {
+        let before = input0.port_bindings.get(name);
+        let ofport_changed = input0.local_ofports.get(name) != input1.local_ofports.get(name);
+        if before != Some(pb) || ofport_changed {
+            touched.extend(physical::affected_ports(&input1, pb));
+        }
+    }
+    for (name, pb) in &input0.port_bindings {
+        if !input1.port_bindings.contains_key(name) {
+            t.remove_source(pb.uuid);
+        }
+    }
+    assert!(touched.contains("vm2") && touched.contains("vm4") && touched.contains("vm5"));
+    for name in &touched {
+        let pb = &input1.port_bindings[name];
+        t.remove_source(pb.uuid);
+        add_flows(&mut t, physical::port_binding_flows(&input1, pb));
+    }
+    for mc in &input1.mc_groups {
+        let old = input0.mc_groups.iter().find(|m| m.uuid == mc.uuid);
+        if old != Some(mc) || mc.ports.iter().any(|p| touched.contains(p)) {
+            t.remove_source(mc.uuid);
+            add_flows(&mut t, physical::mc_group_flows(&input1, mc));
+        }
+    }
+    t.remove_source(physical::HARDCODED_SOURCE);
+    add_flows(&mut t, physical::hardcoded_flows(&input1));
+
+    let d = diff(&filter_tables(&real1), &installed(&mut t));
+    eprintln!(
+        "[incremental] real {} flows: identical {}, missing {}, extra {}",
+        real1.len(),
+        d.identical,
+        d.missing.len(),
+        d.extra.len()
+    );
+    for m in &d.missing {
+        eprintln!("  MISSING  {m}");
+    }
+    for e in &d.extra {
+        eprintln!("  EXTRA    {e}");
+    }
+    assert!(d.missing.is_empty() && d.extra.is_empty());
+    assert_ne!(real0, real1);
+}
+
+fn filter_tables(real: &BTreeSet<String>) -> BTreeSet<String> {
+    real.iter()
+        .filter(|l| TABLES.contains(&table_of(l)))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn load_balancer_hairpin() {
+    let tb = Testbed::start(None);
+    tb.nb(&["ls-add", "ls1"]);
+    for vm in ["vm1", "vm2"] {
+        tb.nb(&[
+            "lsp-add",
+            "ls1",
+            vm,
+            "--",
+            "lsp-set-addresses",
+            vm,
+            "unknown",
+        ]);
+        tb.add_vif(vm, vm);
+    }
+    tb.nb(&[
+        "lb-add",
+        "lb1",
+        "10.0.1.100:80",
+        "10.0.1.11:8080,10.0.1.12:8080",
+        "tcp",
+    ]);
+    tb.nb(&["lb-add", "lb2", "10.0.1.101", "10.0.1.11,10.0.1.12"]);
+    tb.nb(&["lb-add", "lb3", "[fd00::100]:53", "[fd00::11]:5353", "udp"]);
+    tb.nb(&[
+        "set",
+        "Load_Balancer",
+        "lb3",
+        "options:hairpin_snat_ip=\"10.0.1.200 fd00::200\"",
+    ]);
+    for lb in ["lb1", "lb2", "lb3"] {
+        tb.nb(&["ls-lb-add", "ls1", lb]);
+    }
+    let (real, input, snapshot) = tb.settle_with_snapshot();
+    let snap = parse(&snapshot);
+    let dp_key: HashMap<String, u32> = rows(&snap["Datapath_Binding"])
+        .iter()
+        .map(|r| (s(r, "_uuid"), int(r, "tunnel_key").unwrap_or(0) as u32))
+        .collect();
+    let groups: HashMap<String, Vec<u32>> = rows(&snap["Logical_DP_Group"])
+        .iter()
+        .map(|r| {
+            let dps = strs(r, "datapaths")
+                .iter()
+                .filter_map(|d| dp_key.get(d).copied())
+                .collect();
+            (s(r, "_uuid"), dps)
+        })
+        .collect();
+    // smap_get_bool(.., true): anything but "false" is true, and so is absence.
+    let use_ct_mark = rows(&snap["SB_Global"]).first().is_none_or(|g| {
+        !smap(g, "options")
+            .get("lb_hairpin_use_ct_mark")
+            .is_some_and(|v| v.eq_ignore_ascii_case("false"))
+    });
+    let mut ours = Vec::new();
+    let lbs = rows(&snap["Load_Balancer"]);
+    assert_eq!(lbs.len(), 3);
+    for r in &lbs {
+        let mut datapaths: Vec<u32> = strs(r, "datapaths")
+            .iter()
+            .filter_map(|d| dp_key.get(d).copied())
+            .collect();
+        if let Some(g) = opt(r, "datapath_group").and_then(|g| groups.get(&g)) {
+            datapaths.extend(g);
+        }
+        let lb = lflow_extra::LoadBalancer {
+            uuid: uuid128(&s(r, "_uuid")),
+            vips: smap(r, "vips"),
+            protocol: opt(r, "protocol"),
+            options: smap(r, "options"),
+            datapaths,
+        };
+        ours.extend(lflow_extra::lb_hairpin_flows(&input, &lb, use_ct_mark));
+    }
+    assert_tables("load_balancer_hairpin", &real, &LB_TABLES, &ours);
 }

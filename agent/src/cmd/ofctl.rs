@@ -32,6 +32,18 @@ pub struct Args {
     /// Apply all flow_mods atomically in one bundle.
     #[arg(long, global = true)]
     bundle: bool,
+    /// With dump-flows: follow each flow by the Southbound row it came from (logical flow with
+    /// its pipeline, table, stage, priority, match and actions; or port binding / multicast
+    /// group), found by cookie. The Southbound is `--sb`, else the local Open_vSwitch
+    /// database's `external_ids:ovn-remote`.
+    #[arg(long, global = true)]
+    annotate: bool,
+    /// Southbound database for --annotate (default: from the local Open_vSwitch database).
+    #[arg(long, global = true)]
+    sb: Option<String>,
+    /// Local Open_vSwitch database for --annotate (default: unix:$OVS_RUNDIR/db.sock).
+    #[arg(long, global = true)]
+    db: Option<String>,
     /// Do not accept or show port/table names (numbers are always shown; this changes only
     /// the xids, as in ovs-ofctl, which then skips its name lookups).
     #[arg(long, global = true)]
@@ -166,7 +178,18 @@ async fn dispatch(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
             let filter = flow.as_deref().unwrap_or("");
             let req = ofctl::parse_stats_request(filter)?;
             let xid = ofctl::dump_first_xid(filter, args.no_names);
-            ofctl::dump_flows(&target(bridge)?, &req, !args.no_stats, xid, out).await?;
+            if args.annotate {
+                let annotator = annotator(args).await?;
+                let mut buf = Vec::new();
+                ofctl::dump_flows(&target(bridge)?, &req, !args.no_stats, xid, &mut buf).await?;
+                out.write_all(
+                    annotator
+                        .annotate_dump(&String::from_utf8_lossy(&buf))
+                        .as_bytes(),
+                )?;
+            } else {
+                ofctl::dump_flows(&target(bridge)?, &req, !args.no_stats, xid, out).await?;
+            }
         }
         Command::AddFlow { bridge, flow } => {
             let fm = ofctl::parse_flow_mod(flow, ofctl::FlowCmd::Add)?;
@@ -219,4 +242,50 @@ async fn flows_of(source: &str) -> anyhow::Result<Vec<openflow::msg::FlowMod>> {
             .with_context(|| source.to_owned())?);
     }
     Ok(ofctl::fetch_flows(&target(source)?).await?)
+}
+
+/// Connects to the Southbound database (from `--sb`, or the local Open_vSwitch database's
+/// `ovn-remote`) and indexes its rows by cookie.
+async fn annotator(args: &Args) -> anyhow::Result<agent::annotate::Annotator> {
+    use std::time::Duration;
+    let wait = |c: ovsdb::io::Client, what: String| async move {
+        tokio::time::timeout(Duration::from_secs(10), c.wait_synced())
+            .await
+            .with_context(|| format!("{what} did not answer within 10 s"))?;
+        anyhow::Ok(c)
+    };
+    let sb_remote = match &args.sb {
+        Some(r) => r.clone(),
+        None => {
+            let db = args.db.clone().unwrap_or_else(|| {
+                let rundir =
+                    std::env::var("OVS_RUNDIR").unwrap_or_else(|_| "/var/run/openvswitch".into());
+                format!("unix:{rundir}/db.sock")
+            });
+            let ovs = ovsdb::io::Client::start(ovsdb::io::ClientConfig::new(&db, "Open_vSwitch"))?;
+            let ovs = wait(ovs, db.clone()).await?;
+            let guard = ovs.lock();
+            let snap = guard
+                .as_ref()
+                .map(agent::ovs::snapshot::OvsSnapshot::read)
+                .unwrap_or_default();
+            let id = snap
+                .external_ids
+                .get("system-id")
+                .cloned()
+                .unwrap_or_default();
+            snap.external_ids
+                .get(&format!("ovn-remote-{id}"))
+                .or_else(|| snap.external_ids.get("ovn-remote"))
+                .cloned()
+                .with_context(|| format!("{db} has no external_ids:ovn-remote; pass --sb"))?
+        }
+    };
+    let sb = ovsdb::io::Client::start(ovsdb::io::ClientConfig::new(&sb_remote, "OVN_Southbound"))?;
+    let sb = wait(sb, sb_remote).await?;
+    let guard = sb.lock();
+    Ok(guard
+        .as_ref()
+        .map(agent::annotate::Annotator::from_replica)
+        .unwrap_or_default())
 }

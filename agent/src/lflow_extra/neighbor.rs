@@ -117,7 +117,7 @@ mod tests {
             },
         );
         let b = MacBinding {
-            uuid: 0x1234_5678_0000_4000_8000_000000000000,
+            uuid: 0x1234_5678_0000_4000_8000_0000_0000_0000,
             logical_port: "lr-ls1".into(),
             ip: "10.0.1.50".into(),
             mac: "00:00:00:00:01:50".into(),
@@ -163,7 +163,7 @@ mod tests {
             },
             MacBinding {
                 logical_port: "other".into(),
-                ..b.clone()
+                ..b
             },
         ] {
             assert!(neighbor_flows(&input, &bad).is_empty(), "{bad:?}");

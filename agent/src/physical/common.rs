@@ -8,7 +8,7 @@ use tunnel::{ChassisTunnel, EncapType};
 use super::consts::*;
 use super::flow::{PhysicalFlow, cookie_of};
 use super::input::ZoneIds;
-use super::ofpact::Ofpact;
+use super::ofpact::{Ofpact, to_actions};
 use crate::binding::PortBinding;
 use crate::ofctrl::flow_table::SourceId;
 
@@ -170,7 +170,7 @@ impl Flows {
             cookie,
             source,
             matches,
-            actions,
+            actions: to_actions(&actions),
         });
     }
 }
@@ -226,5 +226,22 @@ mod tests {
         assert_eq!(vxlan_port_key(32768), 0x800);
         assert_eq!(vxlan_port_key(32772), 0x804);
         assert_eq!(mac_value([0, 0, 0, 0, 0xff, 2]), 0xff02);
+    }
+}
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn mac_parsers_never_panic(s in "[0-9a-f: ü]{0,40}", t in any::<String>()) {
+            for s in [s, t] {
+                let _ = parse_leading_mac(&s);
+                let pb = PortBinding { mac: vec![s], ..PortBinding::default() };
+                let _ = first_binding_mac(&pb);
+            }
+        }
     }
 }

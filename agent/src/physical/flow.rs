@@ -4,8 +4,8 @@ use std::fmt;
 
 use openflow::flow_match::Match;
 
-use super::ofpact::{Ofpact, to_actions, write_list};
 use crate::ofctrl::flow_table::SourceId;
+use openflow::action::{Action, write_actions};
 
 /// Source of the flows ovn-controller attributes to no Southbound row (its per-process
 /// `hc_uuid`): the static flows and the tunnel decapsulation flows. A fixed value that no random
@@ -31,14 +31,14 @@ pub struct PhysicalFlow {
     pub source: SourceId,
     /// The match.
     pub matches: Match,
-    /// The actions (an empty list drops).
-    pub actions: Vec<Ofpact>,
+    /// The actions (an empty list drops), as a flow_mod carries them.
+    pub actions: Vec<Action>,
 }
 
 impl PhysicalFlow {
-    /// The actions in the `openflow` crate's model (what a flow_mod carries).
-    pub fn openflow_actions(&self) -> Vec<openflow::action::Action> {
-        to_actions(&self.actions)
+    /// The actions (a copy of [`PhysicalFlow::actions`], kept for callers of the earlier API).
+    pub fn openflow_actions(&self) -> Vec<Action> {
+        self.actions.clone()
     }
 }
 
@@ -58,7 +58,7 @@ impl fmt::Display for PhysicalFlow {
             write!(f, ",{}", self.matches)?;
         }
         f.write_str(" actions=")?;
-        write_list(f, &self.actions)
+        write_actions(f, &self.actions)
     }
 }
 
@@ -79,7 +79,7 @@ mod tests {
             cookie: cookie_of(0xc73e6199_0000_4000_8000_000000000000),
             source: 7,
             matches: m,
-            actions: vec![Ofpact::Output(2)],
+            actions: vec![Action::output(2)],
         };
         assert_eq!(
             f.to_string(),

@@ -273,7 +273,11 @@ fn need_add_peer_to_local(
     let Some(crp) = pbs.get(crp) else {
         return false;
     };
-    if crp.options.get("always-redirect").map(String::as_str) != Some("true") {
+    if !crp
+        .options
+        .get("always-redirect")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    {
         return true;
     }
     crp.ha_chassis

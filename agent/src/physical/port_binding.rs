@@ -36,9 +36,11 @@ fn can_bind_here(input: &PhysicalInput, pb: &PortBinding) -> bool {
     }
 }
 
-/// `smap_get_bool`: only "true" is true.
+/// `smap_get_bool(.., false)`: only "true" (any case) is true.
 fn opt_true(pb: &PortBinding, key: &str) -> bool {
-    pb.options.get(key).map(String::as_str) == Some("true")
+    pb.options
+        .get(key)
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
 /// The push-VLAN actions, with the TPID from a localnet port's `ethtype` option.

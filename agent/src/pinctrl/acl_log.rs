@@ -96,17 +96,32 @@ pub fn format_flow(h: &Headers, packet: &[u8]) -> String {
         s.push_str(name);
         s.push(',');
     }
+    match h.vlan_tci {
+        Some(t) => {
+            let _ = write!(s, "dl_vlan={},dl_vlan_pcp={},", t & 0x0fff, t >> 13);
+        }
+        None => s.push_str("vlan_tci=0x0000,"),
+    }
     let _ = write!(
         s,
-        "vlan_tci=0x{:04x},dl_src={},dl_dst={}",
-        h.vlan_tci.map_or(0, |t| t | 0x1000),
+        "dl_src={},dl_dst={}",
         fmt_mac(&h.dl_src),
         fmt_mac(&h.dl_dst)
     );
     if name.is_empty() {
         let _ = write!(s, ",dl_type=0x{:04x}", h.dl_type);
     }
-    let frag = |later: bool| if later { "later" } else { "no" };
+    // nw_frag is printed only for fragments (flow_format leaves it wildcarded otherwise).
+    let frag = |later: bool| {
+        let mf = packet.get(h.l3_ofs + 6).is_some_and(|f| f & 0x20 != 0);
+        if later {
+            ",nw_frag=later"
+        } else if mf {
+            ",nw_frag=first"
+        } else {
+            ""
+        }
+    };
     match h.l3 {
         L3::Ipv4 {
             src,
@@ -119,7 +134,7 @@ pub fn format_flow(h: &Headers, packet: &[u8]) -> String {
         } => {
             let _ = write!(
                 s,
-                ",nw_src={src},nw_dst={dst},{}nw_tos={},nw_ecn={},nw_ttl={ttl},nw_frag={}",
+                ",nw_src={src},nw_dst={dst},{}nw_tos={},nw_ecn={},nw_ttl={ttl}{}",
                 if matches!(
                     proto,
                     IPPROTO_TCP | IPPROTO_UDP | IPPROTO_SCTP | IPPROTO_ICMP
@@ -144,7 +159,7 @@ pub fn format_flow(h: &Headers, packet: &[u8]) -> String {
         } => {
             let _ = write!(
                 s,
-                ",ipv6_src={src},ipv6_dst={dst},ipv6_label=0x{label:05x},{}nw_tos={},nw_ecn={},nw_ttl={hlim},nw_frag=no",
+                ",ipv6_src={src},ipv6_dst={dst},ipv6_label=0x{label:05x},{}nw_tos={},nw_ecn={},nw_ttl={hlim}",
                 if matches!(
                     next,
                     IPPROTO_TCP | IPPROTO_UDP | IPPROTO_SCTP | IPPROTO_ICMPV6

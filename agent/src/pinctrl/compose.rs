@@ -160,7 +160,7 @@ pub fn lla(ea: Mac) -> Ipv6Addr {
 }
 
 /// An ND message (NS or NA) with one link-layer address option.
-fn nd(
+struct Nd {
     eth_src: Mac,
     eth_dst: Mac,
     src: Ipv6Addr,
@@ -170,48 +170,62 @@ fn nd(
     target: Ipv6Addr,
     opt_type: u8,
     opt_mac: Mac,
-) -> Vec<u8> {
-    let mut m = Vec::with_capacity(32);
-    m.extend_from_slice(&[ty, 0, 0, 0]);
-    m.extend_from_slice(&rso.to_be_bytes());
-    m.extend_from_slice(&target.octets());
-    m.extend_from_slice(&[opt_type, 1]);
-    m.extend_from_slice(&opt_mac);
-    icmp6_csum(src, dst, &mut m);
-    ipv6(eth_src, eth_dst, src, dst, IPPROTO_ICMPV6, 255, &m)
+}
+
+impl Nd {
+    fn build(&self) -> Vec<u8> {
+        let mut m = Vec::with_capacity(32);
+        m.extend_from_slice(&[self.ty, 0, 0, 0]);
+        m.extend_from_slice(&self.rso.to_be_bytes());
+        m.extend_from_slice(&self.target.octets());
+        m.extend_from_slice(&[self.opt_type, 1]);
+        m.extend_from_slice(&self.opt_mac);
+        icmp6_csum(self.src, self.dst, &mut m);
+        ipv6(
+            self.eth_src,
+            self.eth_dst,
+            self.src,
+            self.dst,
+            IPPROTO_ICMPV6,
+            255,
+            &m,
+        )
+    }
 }
 
 /// A neighbor solicitation for `target` from `eth_src`/`src` (`compose_nd_ns`): to the
 /// solicited-node group, with the source link-layer address option.
 pub fn nd_ns(eth_src: Mac, src: Ipv6Addr, target: Ipv6Addr) -> Vec<u8> {
     let sn = solicited_node(target);
-    nd(
+    Nd {
         eth_src,
-        ipv6_multicast_mac(sn),
+        eth_dst: ipv6_multicast_mac(sn),
         src,
-        sn,
-        ND_NEIGHBOR_SOLICIT,
-        0,
+        dst: sn,
+        ty: ND_NEIGHBOR_SOLICIT,
+        rso: 0,
         target,
-        1,
-        eth_src,
-    )
+        opt_type: 1,
+        opt_mac: eth_src,
+    }
+    .build()
 }
 
 /// A neighbor advertisement (`compose_nd_na`): target `src`, target link-layer address
 /// `eth_src`.
 pub fn nd_na(eth_src: Mac, eth_dst: Mac, src: Ipv6Addr, dst: Ipv6Addr, rso: u32) -> Vec<u8> {
-    nd(
+    Nd {
         eth_src,
         eth_dst,
         src,
         dst,
-        ND_NEIGHBOR_ADVERT,
+        ty: ND_NEIGHBOR_ADVERT,
         rso,
-        src,
-        2,
-        eth_src,
-    )
+        target: src,
+        opt_type: 2,
+        opt_mac: eth_src,
+    }
+    .build()
 }
 
 #[cfg(test)]

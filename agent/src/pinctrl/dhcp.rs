@@ -169,10 +169,8 @@ fn reply(p: &Pin<'_>, rest: &[u8]) -> Result<Option<Vec<u8>>, String> {
     // next-server and the iPXE bootfile choice (bootfile_name is for iPXE clients,
     // bootfile_name_alt for the others; the encoder puts them first, in that order).
     let mut next_server = Ipv4Addr::new(dhcp_in[20], dhcp_in[21], dhcp_in[22], dhcp_in[23]);
-    if let Some((_, v)) = reply_opts.iter().find(|(c, _)| *c == OPT_NEXT_SERVER) {
-        if let [a, b2, c, d] = v {
-            next_server = Ipv4Addr::new(*a, *b2, *c, *d);
-        }
+    if let Some((_, [a, b2, c, d])) = reply_opts.iter().find(|(c, _)| *c == OPT_NEXT_SERVER) {
+        next_server = Ipv4Addr::new(*a, *b2, *c, *d);
     }
     let boot = reply_opts.iter().position(|(c, _)| *c == OPT_BOOTFILE);
     let alt = reply_opts.iter().position(|(c, _)| *c == OPT_BOOTFILE_ALT);
@@ -232,7 +230,7 @@ fn reply(p: &Pin<'_>, rest: &[u8]) -> Result<Option<Vec<u8>>, String> {
     pkt[l3 + 16..l3 + 20].copy_from_slice(&ip_dst.octets());
     pkt[l3 + 2..l3 + 4].copy_from_slice(&tot.to_be_bytes());
     pkt[l3 + 10..l3 + 12].copy_from_slice(&[0, 0]);
-    let c = csum(&pkt[l3..l3 + 20]);
+    let c = csum(&pkt[l3..l4]);
     pkt[l3 + 10..l3 + 12].copy_from_slice(&c.to_be_bytes());
     tracing::info!(
         "DHCP{} {} {}",

@@ -184,7 +184,7 @@ fn answer(p: &Pin<'_>, state: &PinctrlState) -> Result<Option<Vec<u8>>, String> 
                 u16::try_from(l4 - l3 + new_l4).map_err(|_| "DNS answer too long".to_string())?;
             pkt[l3 + 2..l3 + 4].copy_from_slice(&tot.to_be_bytes());
             pkt[l3 + 10..l3 + 12].copy_from_slice(&[0, 0]);
-            let c = csum(&pkt[l3..l3 + 20]);
+            let c = csum(&pkt[l3..l4]);
             pkt[l3 + 10..l3 + 12].copy_from_slice(&c.to_be_bytes());
         }
         L3::Ipv6 { src, dst, .. } => {

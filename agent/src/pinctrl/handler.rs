@@ -5,13 +5,14 @@ use bytes::Bytes;
 use lflow::actions::Opcode;
 use openflow::msg::{PacketIn2, PacketOut, RawActions, RawMatch, Resume};
 
+use super::buffer::BufferedPacket;
 use super::error::PinctrlError;
 use super::learn::SbWrite;
-use super::metadata::{PinMetadata, RegBit};
+use super::metadata::{PinMetadata, RegBit, reinject_actions};
 use super::packet::Headers;
 use super::state::PinctrlState;
 use super::userdata::{Userdata, opcode_name};
-use super::{acl_log, dhcp, dns, icmp, nd};
+use super::{acl_log, dhcp, dhcpv6, dns, icmp, nd};
 
 /// `OFPR_ACTION`: the only packet-in reason pinctrl handles.
 const OFPR_ACTION: u8 = 1;
@@ -25,6 +26,8 @@ pub enum PinctrlOutput {
     PacketOut(PacketOut),
     /// Continue the paused pipeline (possibly with a new packet and a result bit set).
     Resume(Resume),
+    /// Hold the packet until its next hop resolves (see [`super::buffer::PacketBuffer`]).
+    Buffer(BufferedPacket),
     /// Buffer a Southbound write (see [`super::learn::SbBatch`]).
     SbWrite(SbWrite),
     /// An ACL log line (`log()` action), logged at info level as upstream's `acl_log`.
@@ -131,8 +134,20 @@ pub fn handle_packet_in(pin: &PacketIn2, state: &PinctrlState) -> Vec<PinctrlOut
 
 fn dispatch(p: &Pin<'_>, state: &PinctrlState, out: &mut Vec<PinctrlOutput>) {
     match p.opcode {
-        Opcode::Arp => out.push(nd::arp(p)),
-        Opcode::NdNs => out.push(nd::nd_ns(p)),
+        Opcode::Arp => {
+            let o = nd::arp(p);
+            if matches!(o, PinctrlOutput::PacketOut(_)) {
+                out.push(buffer(p, std::net::IpAddr::V4(p.md.reg(0).into())));
+            }
+            out.push(o);
+        }
+        Opcode::NdNs => {
+            let o = nd::nd_ns(p);
+            if matches!(o, PinctrlOutput::PacketOut(_)) {
+                out.push(buffer(p, std::net::IpAddr::V6(p.md.xxreg(0).into())));
+            }
+            out.push(o);
+        }
         Opcode::NdNa => out.push(nd::nd_na(p, false)),
         Opcode::NdNaRouter => out.push(nd::nd_na(p, true)),
         Opcode::PutNdRaOpts => out.extend(nd::put_nd_ra_opts(p)),
@@ -151,10 +166,10 @@ fn dispatch(p: &Pin<'_>, state: &PinctrlState, out: &mut Vec<PinctrlOutput>) {
         Opcode::PutDhcpOpts => out.extend(dhcp::put_dhcp_opts(p)),
         Opcode::DnsLookup => out.extend(dns::dns_lookup(p, state)),
         Opcode::Log => out.push(acl_log::log(p)),
-        Opcode::PutDhcpv6Opts
-        | Opcode::Event
-        | Opcode::Igmp
-        | Opcode::BindVport
+        Opcode::PutDhcpv6Opts => out.extend(dhcpv6::put_dhcpv6_opts(p)),
+        Opcode::Event => out.push(event(p)),
+        Opcode::BindVport => out.push(bind_vport(p)),
+        Opcode::Igmp
         | Opcode::HandleSvcCheck
         | Opcode::Dhcp6Server
         | Opcode::BfdMsg
@@ -169,6 +184,76 @@ fn dispatch(p: &Pin<'_>, state: &PinctrlState, out: &mut Vec<PinctrlOutput>) {
             }
         }
     }
+}
+
+/// `trigger_event(event = "empty_lb_backends", vip = …, protocol = …, load_balancer = …)`
+/// (upstream `pinctrl_handle_event`): a 32-bit event type, then (code, size, bytes) options.
+fn event(p: &Pin<'_>) -> PinctrlOutput {
+    let Some(ev) = p.payload.get(..4) else {
+        return p.bad("event not present in the userdata");
+    };
+    if ev != [0, 0, 0, 0] {
+        // Only OVN_EVENT_EMPTY_LB_BACKENDS exists at 23.03.
+        return p.bad(format!("unknown controller event {ev:?}"));
+    }
+    let (mut vip, mut protocol, mut lb) = (None, None, None);
+    let mut b = p.payload.get(4..).unwrap_or_default();
+    while !b.is_empty() {
+        let Some(h) = b.get(..4) else {
+            return p.bad("truncated event option");
+        };
+        let code = u16::from_be_bytes([h[0], h[1]]);
+        let size = usize::from(u16::from_be_bytes([h[2], h[3]]));
+        let Some(data) = b.get(4..4 + size) else {
+            return p.bad("truncated event option");
+        };
+        let v = Some(String::from_utf8_lossy(data).into_owned());
+        match code {
+            1 => vip = v,
+            2 => protocol = v,
+            3 => lb = v,
+            c => return p.bad(format!("unknown empty_lb_backends option {c}")),
+        }
+        b = &b[4 + size..];
+    }
+    match (vip, protocol, lb) {
+        (Some(vip), Some(protocol), Some(load_balancer)) => {
+            PinctrlOutput::SbWrite(SbWrite::EmptyLbBackends {
+                vip,
+                protocol,
+                load_balancer,
+            })
+        }
+        _ => p.bad("missing lb parameters in userdata"),
+    }
+}
+
+/// `bind_vport(V, inport)`: the userdata holds V's tunnel key, reg14 the parent's.
+fn bind_vport(p: &Pin<'_>) -> PinctrlOutput {
+    let Some(k) = p.payload.get(..4) else {
+        return p.bad("virtual port key not present in the userdata");
+    };
+    PinctrlOutput::SbWrite(SbWrite::BindVport {
+        dp_key: p.md.metadata() as u32,
+        vport_key: u32::from_be_bytes([k[0], k[1], k[2], k[3]]),
+        parent_key: p.md.reg(LOG_INPORT_REG),
+    })
+}
+
+/// OFTABLE_OUTPUT_INIT (23.03.1): where buffered packets re-enter.
+const OFTABLE_OUTPUT_INIT: u8 = 37;
+/// MFF_LOG_OUTPORT is reg15.
+const LOG_OUTPORT_REG: u8 = 15;
+
+/// The packet that triggered address resolution, to send once `ip` resolves on the outport.
+fn buffer(p: &Pin<'_>, ip: std::net::IpAddr) -> PinctrlOutput {
+    PinctrlOutput::Buffer(BufferedPacket {
+        dp_key: p.md.metadata() as u32,
+        port_key: p.md.reg(LOG_OUTPORT_REG),
+        ip,
+        packet: p.pin.packet.clone(),
+        actions: Bytes::from(reinject_actions(&p.md, OFTABLE_OUTPUT_INIT)),
+    })
 }
 
 /// MFF_LOG_INPORT is reg14.

@@ -272,7 +272,7 @@ pub(crate) fn put_frag_mtu(p: &Pin<'_>) -> Vec<PinctrlOutput> {
                 pkt[l4 + 6..l4 + 8].copy_from_slice(&new.to_be_bytes());
                 pkt[l4 + 2..l4 + 4].copy_from_slice(&nc.to_be_bytes());
                 let l3 = p.h.l3_ofs;
-                if let Some(ip) = pkt.get_mut(l3..l3 + 20) {
+                if let Some(ip) = pkt.get_mut(l3..l4) {
                     ip[10] = 0;
                     ip[11] = 0;
                     let ic = csum(ip);

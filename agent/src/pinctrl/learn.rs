@@ -23,6 +23,8 @@ pub const MAX_PENDING: usize = 1000;
 /// Multicast-learned (GARP) bindings wait up to this long so that chassis that all saw the
 /// same broadcast do not all race to insert (upstream `MAX_MAC_BINDING_DELAY_MSEC`).
 pub const MAX_MAC_BINDING_DELAY: Duration = Duration::from_millis(50);
+/// An event not seen in the replica after this long may be reported again (`EVENT_TIMEOUT`).
+pub const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A write a packet-in asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +44,19 @@ pub enum SbWrite {
         port_key: u32,
         mac: Mac,
     },
+    /// `trigger_event(event = "empty_lb_backends", …)`: report a VIP without backends.
+    EmptyLbBackends {
+        vip: String,
+        protocol: String,
+        load_balancer: String,
+    },
+    /// `bind_vport(V, inport)`: claim virtual port `vport_key` here, with parent
+    /// `parent_key` (both on datapath `dp_key`).
+    BindVport {
+        dp_key: u32,
+        vport_key: u32,
+        parent_key: u32,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -55,11 +70,17 @@ struct PendingMac {
 pub struct SbBatch {
     macs: HashMap<(u32, u32, IpAddr), PendingMac>,
     fdbs: HashMap<(u32, Mac), u32>,
+    events: HashMap<(String, String, String), Instant>,
+    vports: HashMap<(u32, u32), u32>,
     /// (logical_port, ip) → mac inserted or updated by an earlier batch, until the replica
     /// shows it.
     sent_macs: HashMap<(String, String), String>,
     /// (dp_key, mac) → port_key, likewise.
     sent_fdbs: HashMap<(u32, String), u32>,
+    /// Events inserted and when, until the replica shows them (or `EVENT_TIMEOUT`).
+    sent_events: HashMap<(String, String, String), Instant>,
+    /// Last Controller_Event seq_num used.
+    event_seq: i64,
     /// Entries dropped because the buffer was full.
     pub dropped: u64,
 }
@@ -133,18 +154,46 @@ impl SbBatch {
                 }
                 self.fdbs.insert((dp_key, mac), port_key);
             }
+            SbWrite::EmptyLbBackends {
+                vip,
+                protocol,
+                load_balancer,
+            } => {
+                let k = (vip, protocol, load_balancer);
+                if !self.events.contains_key(&k) && self.events.len() >= MAX_PENDING {
+                    self.dropped += 1;
+                    return;
+                }
+                self.events.entry(k).or_insert(now);
+            }
+            SbWrite::BindVport {
+                dp_key,
+                vport_key,
+                parent_key,
+            } => {
+                if !self.vports.contains_key(&(dp_key, vport_key))
+                    && self.vports.len() >= MAX_PENDING
+                {
+                    self.dropped += 1;
+                    return;
+                }
+                self.vports.insert((dp_key, vport_key), parent_key);
+            }
         }
     }
 
     /// Nothing is buffered.
     pub fn is_empty(&self) -> bool {
-        self.macs.is_empty() && self.fdbs.is_empty()
+        self.macs.is_empty()
+            && self.fdbs.is_empty()
+            && self.events.is_empty()
+            && self.vports.is_empty()
     }
 
     /// When the next delayed entry becomes ready.
     pub fn next_deadline(&self) -> Option<Instant> {
         let m = self.macs.values().map(|p| p.commit_at).min();
-        if self.fdbs.is_empty() {
+        if self.fdbs.is_empty() && self.events.is_empty() && self.vports.is_empty() {
             m
         } else {
             Some(m.map_or(Instant::now(), |m| m.min(Instant::now())))
@@ -155,7 +204,12 @@ impl SbBatch {
     /// for MAC_Binding `timestamp`. Entries for ports the state does not know are dropped
     /// (upstream warns "unknown logical port").
     pub fn take_ops(&mut self, state: &PinctrlState, now: Instant, wall_ms: i64) -> Vec<Operation> {
-        // Forget what the replica now reflects.
+        // Forget what the replica now reflects. If it never does (the table is not monitored
+        // for that datapath), the memory is bounded: forgetting only risks a failed insert.
+        if self.sent_macs.len() + self.sent_fdbs.len() > 10 * MAX_PENDING {
+            self.sent_macs.clear();
+            self.sent_fdbs.clear();
+        }
         self.sent_macs
             .retain(|k, mac| state.mac_bindings.get(k).is_none_or(|r| r.mac != *mac));
         self.sent_fdbs
@@ -249,7 +303,79 @@ impl SbBatch {
             }
             self.sent_fdbs.insert(k, port_key);
         }
+
+        self.take_event_ops(state, now, &mut ops);
+        self.take_vport_ops(state, &mut ops);
         ops
+    }
+
+    fn take_event_ops(&mut self, state: &PinctrlState, now: Instant, ops: &mut Vec<Operation>) {
+        self.sent_events
+            .retain(|k, t| !state.lb_events.contains(k) && now.duration_since(*t) < EVENT_TIMEOUT);
+        let Some(me) = state.chassis else {
+            // Not registered yet: keep the events for later.
+            return;
+        };
+        self.event_seq = self.event_seq.max(state.event_seq);
+        for (k, _) in std::mem::take(&mut self.events) {
+            if state.lb_events.contains(&k) || self.sent_events.contains_key(&k) {
+                continue;
+            }
+            self.event_seq += 1;
+            ops.push(Operation::insert(
+                "Controller_Event",
+                [
+                    ("event_type", Datum::from("empty_lb_backends")),
+                    (
+                        "event_info",
+                        Datum::map([
+                            ("load_balancer", k.2.as_str()),
+                            ("protocol", k.1.as_str()),
+                            ("vip", k.0.as_str()),
+                        ]),
+                    ),
+                    ("chassis", Datum::from(me)),
+                    ("seq_num", Datum::from(self.event_seq)),
+                ],
+            ));
+            self.sent_events.insert(k, now);
+        }
+    }
+
+    fn take_vport_ops(&mut self, state: &PinctrlState, ops: &mut Vec<Operation>) {
+        let Some(me) = state.chassis else {
+            return;
+        };
+        for ((dp_key, vport_key), parent_key) in std::mem::take(&mut self.vports) {
+            let Some(vp) = state.ports.get(&(dp_key, vport_key)) else {
+                tracing::warn!(dp_key, vport_key, "unknown logical port for bind_vport");
+                continue;
+            };
+            // Only virtual ports are claimed this way.
+            if vp.ty != "virtual" {
+                continue;
+            }
+            let Some(parent) = state.ports.get(&(dp_key, parent_key)) else {
+                continue;
+            };
+            if vp.chassis == Some(me) && vp.virtual_parent.as_deref() == Some(&parent.logical_port)
+            {
+                continue;
+            }
+            tracing::info!(
+                "Claiming virtual lport {} for this chassis with the virtual parent {}",
+                vp.logical_port,
+                parent.logical_port
+            );
+            ops.push(Operation::update(
+                "Port_Binding",
+                Condition::new([Clause::eq("_uuid", vp.uuid)]),
+                [
+                    ("chassis", Datum::from(me)),
+                    ("virtual_parent", Datum::from(parent.logical_port.as_str())),
+                ],
+            ));
+        }
     }
 
     /// A transaction failed: forget what it claimed to have written so the next packet-in
@@ -276,6 +402,10 @@ mod tests {
             PortInfo {
                 logical_port: "lrp0".into(),
                 datapath: Uuid::from_u128(7),
+                uuid: Uuid::from_u128(8),
+                ty: String::new(),
+                chassis: None,
+                virtual_parent: None,
             },
         );
         s

@@ -14,6 +14,8 @@ const OXM_METADATA: u8 = 2;
 const OXM_IN_PORT: u8 = 0;
 /// NXM_NX_XXREG0 is field 111 of class 1.
 const NXM_XXREG0: u8 = 111;
+/// NXM_NX_PKT_MARK is field 33 of class 1.
+const NXM_PKT_MARK: u8 = 33;
 /// `OFPAT_SET_FIELD`.
 const OFPAT_SET_FIELD: u16 = 25;
 
@@ -107,7 +109,7 @@ impl PinMetadata {
                 .get(body_at..body_at + len)
                 .ok_or(PinctrlError::BadMetadata { offset: i })?;
             let (value, mask) = if has_mask {
-                if len % 2 != 0 {
+                if !len.is_multiple_of(2) {
                     return Err(PinctrlError::BadMetadata { offset: i });
                 }
                 let (v, m) = body.split_at(len / 2);
@@ -156,7 +158,7 @@ impl PinMetadata {
         }
         if let Some(t) = self.find(OFPXMC_PACKET_REGS, n / 2) {
             let (v, m) = Self::masked(t);
-            let shift = if n % 2 == 0 { 32 } else { 0 };
+            let shift = if n.is_multiple_of(2) { 32 } else { 0 };
             return ((v >> shift) as u32, (m >> shift) as u32 != 0);
         }
         (0, false)
@@ -186,6 +188,12 @@ impl PinMetadata {
         self.metadata_opt().0
     }
 
+    /// `pkt_mark` (NXM_NX_PKT_MARK), 0 when absent.
+    pub fn pkt_mark(&self) -> u32 {
+        self.find(NXM_NX, NXM_PKT_MARK)
+            .map_or(0, |t| Self::masked(t).0 as u32)
+    }
+
     /// The OpenFlow in_port, if present.
     pub fn in_port(&self) -> Option<u32> {
         self.find(OFPXMC_OPENFLOW_BASIC, OXM_IN_PORT)
@@ -204,7 +212,7 @@ impl PinMetadata {
             return;
         }
         let x = reg / 2;
-        let shift = if reg % 2 == 0 { 32 } else { 0 };
+        let shift = if reg.is_multiple_of(2) { 32 } else { 0 };
         let part = u64::from(u32::MAX) << shift;
         let pos = self.tlvs.iter().position(|t| {
             t.class == OFPXMC_PACKET_REGS && t.field == x && t.experimenter.is_none()
@@ -260,6 +268,20 @@ impl PinMetadata {
             set_field(out, header, &md.to_be_bytes());
         }
     }
+}
+
+/// The actions that re-inject a buffered packet: the metadata reload, `pkt_mark`, and
+/// `resubmit(CONTROLLER, table)` (upstream `buffered_push_packet`).
+pub fn reinject_actions(md: &PinMetadata, table: u8) -> Vec<u8> {
+    let mut a = Vec::with_capacity(320);
+    md.reload_actions(&mut a);
+    let header = (u32::from(NXM_NX) << 16) | (u32::from(NXM_PKT_MARK) << 9) | 4;
+    set_field(&mut a, header, &md.pkt_mark().to_be_bytes());
+    // NXAST_RESUBMIT_TABLE: experimenter action, Nicira, subtype 14, OF1.0 in_port, table.
+    a.extend_from_slice(&[
+        0xff, 0xff, 0, 16, 0, 0, 0x23, 0x20, 0, 14, 0xff, 0xfd, table, 0, 0, 0,
+    ]);
+    a
 }
 
 fn put_tlv(out: &mut BytesMut, t: &Tlv) {

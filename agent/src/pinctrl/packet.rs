@@ -305,13 +305,13 @@ impl Headers {
             if n == 0 {
                 break;
             }
-            if len == 1 {
-                if let Some(m) = mac_at(p, o + 2) {
-                    match t {
-                        1 => self.nd_sll = m,
-                        2 => self.nd_tll = m,
-                        _ => {}
-                    }
+            if len == 1
+                && let Some(m) = mac_at(p, o + 2)
+            {
+                match t {
+                    1 => self.nd_sll = m,
+                    2 => self.nd_tll = m,
+                    _ => {}
                 }
             }
             o += n;

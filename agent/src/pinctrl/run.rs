@@ -12,6 +12,7 @@ use ovsdb::io::Client as SbClient;
 use thiserror::Error;
 use tracing::{Instrument, debug, info, info_span, warn};
 
+use super::buffer::PacketBuffer;
 use super::handler::{PinctrlOutput, handle_packet_in};
 use super::learn::SbBatch;
 use super::state::PinctrlState;
@@ -19,12 +20,6 @@ use super::state::PinctrlState;
 /// Why the pinctrl task stopped.
 #[derive(Debug, Error)]
 pub enum RunError {
-    #[error("pinctrl: cannot connect to {target}: {source}")]
-    Connect {
-        target: String,
-        #[source]
-        source: IoError,
-    },
     #[error("pinctrl: OpenFlow connection stopped")]
     Stopped,
 }
@@ -38,6 +33,9 @@ pub struct PinctrlStats {
     pub sb_transactions: u64,
     pub warnings: u64,
 }
+
+/// How often writes that could not be committed are retried.
+const RETRY: Duration = Duration::from_millis(250);
 
 fn wall_ms() -> i64 {
     SystemTime::now()
@@ -63,27 +61,35 @@ async fn setup(of: &OfClient) -> Result<(), IoError> {
 }
 
 /// Runs pinctrl until the OpenFlow connection's driver stops. `bridge_socket` is
-/// `$OVS_RUNDIR/<bridge>.mgmt`; `sb` must monitor Datapath_Binding, Port_Binding,
-/// MAC_Binding, FDB and DNS (unmonitored tables read as empty).
-pub async fn run(bridge_socket: PathBuf, sb: SbClient) -> Result<(), RunError> {
+/// `$OVS_RUNDIR/<bridge>.mgmt`; `sb` must monitor Chassis, Datapath_Binding, Port_Binding,
+/// MAC_Binding, FDB, DNS and Controller_Event (unmonitored tables read as empty);
+/// `chassis` is this chassis's name (`external_ids:system-id`), for Controller_Event and
+/// `bind_vport` writes.
+pub async fn run(bridge_socket: PathBuf, sb: SbClient, chassis: String) -> Result<(), RunError> {
     let target = Target::Unix(bridge_socket);
     let span = info_span!("pinctrl", target = %target);
-    run_inner(target, sb).instrument(span).await
+    run_inner(target, sb, chassis).instrument(span).await
 }
 
-async fn run_inner(target: Target, sb: SbClient) -> Result<(), RunError> {
+async fn run_inner(target: Target, sb: SbClient, chassis: String) -> Result<(), RunError> {
     let opts = Options {
         probe_interval: Some(Duration::from_secs(5)),
         fetch_features: false,
         ..Options::default()
     };
-    let (of, mut events, _) =
-        OfClient::connect(&target, opts)
-            .await
-            .map_err(|source| RunError::Connect {
-                target: target.to_string(),
-                source,
-            })?;
+    // The bridge may not exist yet when the daemon starts (it creates br-int itself): keep
+    // trying, as upstream's rconn does, with the driver's backoff bounds.
+    let mut backoff = opts.backoff_min;
+    let (of, mut events, _) = loop {
+        match OfClient::connect(&target, opts.clone()).await {
+            Ok(c) => break c,
+            Err(e) => {
+                debug!(error = %e, ?backoff, "cannot connect to switch yet");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(opts.backoff_max);
+            }
+        }
+    };
     if let Err(e) = setup(&of).await {
         warn!(error = %e, "pinctrl setup failed; will retry on reconnect");
     }
@@ -91,13 +97,27 @@ async fn run_inner(target: Target, sb: SbClient) -> Result<(), RunError> {
     let mut sb_seq = sb.subscribe();
     let mut state: Option<PinctrlState> = None;
     let mut batch = SbBatch::default();
+    let mut buffer = PacketBuffer::default();
     let mut stats = PinctrlStats::default();
+    let mut sb_alive = true;
+    let mut hold_until = Instant::now();
     loop {
-        let deadline = batch.next_deadline();
+        // Entries that could not be written (SB not synced, chassis not registered yet) are
+        // retried at most every RETRY instead of spinning.
+        let deadline = batch.next_deadline().map(|d| d.max(hold_until));
         let ev = tokio::select! {
             ev = events.next() => ev,
-            _ = sb_seq.changed() => {
+            r = sb_seq.changed(), if sb_alive => {
+                if r.is_err() {
+                    // The SB client is gone; keep serving packet-ins with the last state.
+                    sb_alive = false;
+                    continue;
+                }
                 state = None;
+                if !buffer.is_empty() {
+                    let st = state.get_or_insert_with(|| read_state(&sb, &chassis));
+                    release(&of, &mut buffer, st, &mut stats).await;
+                }
                 continue;
             }
             _ = async {
@@ -106,7 +126,11 @@ async fn run_inner(target: Target, sb: SbClient) -> Result<(), RunError> {
                     None => std::future::pending::<()>().await,
                 }
             } => {
-                commit(&sb, &mut state, &mut batch, &mut stats).await;
+                commit(&sb, &chassis, &mut state, &mut batch, &mut stats).await;
+                let now = Instant::now();
+                if batch.next_deadline().is_some_and(|d| d <= now) {
+                    hold_until = now + RETRY;
+                }
                 continue;
             }
         };
@@ -125,7 +149,7 @@ async fn run_inner(target: Target, sb: SbClient) -> Result<(), RunError> {
                 ..
             } => {
                 stats.packet_ins += 1;
-                let st = state.get_or_insert_with(|| read_state(&sb));
+                let st = state.get_or_insert_with(|| read_state(&sb, &chassis));
                 for o in handle_packet_in(&pin, st) {
                     match o {
                         PinctrlOutput::PacketOut(po) => {
@@ -140,6 +164,7 @@ async fn run_inner(target: Target, sb: SbClient) -> Result<(), RunError> {
                                 warn!(error = %e, "resume failed");
                             }
                         }
+                        PinctrlOutput::Buffer(bp) => buffer.push(bp, Instant::now()),
                         PinctrlOutput::SbWrite(w) => batch.add(w, Instant::now()),
                         PinctrlOutput::Log(line) => info!(target: "acl_log", "{line}"),
                         PinctrlOutput::Warn(e) => {
@@ -149,7 +174,11 @@ async fn run_inner(target: Target, sb: SbClient) -> Result<(), RunError> {
                     }
                 }
                 if !batch.is_empty() {
-                    commit(&sb, &mut state, &mut batch, &mut stats).await;
+                    commit(&sb, &chassis, &mut state, &mut batch, &mut stats).await;
+                }
+                if !buffer.is_empty() {
+                    let st = state.get_or_insert_with(|| read_state(&sb, &chassis));
+                    release(&of, &mut buffer, st, &mut stats).await;
                 }
             }
             AsyncEvent::Error { xid, error } => {
@@ -161,16 +190,32 @@ async fn run_inner(target: Target, sb: SbClient) -> Result<(), RunError> {
     }
 }
 
-fn read_state(sb: &SbClient) -> PinctrlState {
+fn read_state(sb: &SbClient, chassis: &str) -> PinctrlState {
     sb.lock()
         .as_ref()
-        .map(PinctrlState::read)
+        .map(|db| PinctrlState::read(db, chassis))
         .unwrap_or_default()
+}
+
+/// Sends the buffered packets whose next hop resolved (and drops expired ones).
+async fn release(
+    of: &OfClient,
+    buffer: &mut PacketBuffer,
+    state: &PinctrlState,
+    stats: &mut PinctrlStats,
+) {
+    for po in buffer.release(state, Instant::now()) {
+        stats.packet_outs += 1;
+        if let Err(e) = of.send(Message::PacketOut(po)).await {
+            warn!(error = %e, "buffered packet-out failed");
+        }
+    }
 }
 
 /// Commits the ready part of the batch as one transaction.
 async fn commit(
     sb: &SbClient,
+    chassis: &str,
     state: &mut Option<PinctrlState>,
     batch: &mut SbBatch,
     stats: &mut PinctrlStats,
@@ -178,7 +223,7 @@ async fn commit(
     if !sb.is_synced() {
         return;
     }
-    let st = state.get_or_insert_with(|| read_state(sb));
+    let st = state.get_or_insert_with(|| read_state(sb, chassis));
     let ops = batch.take_ops(st, Instant::now(), wall_ms());
     if ops.is_empty() {
         return;

@@ -2,10 +2,12 @@
 //! replica (Port_Binding and Datapath_Binding for key → name, MAC_Binding and FDB for
 //! insert-or-update, DNS for `dns_lookup`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use ovsdb::views::ovn_sb::{DatapathBinding, Dns, Fdb, MacBinding, PortBinding};
+use ovsdb::views::ovn_sb::{
+    Chassis, ControllerEvent, DatapathBinding, Dns, Fdb, MacBinding, PortBinding,
+};
 use ovsdb::{Replica, Uuid};
 
 /// A logical port as pinctrl resolves it from (datapath key, port key).
@@ -14,6 +16,14 @@ pub struct PortInfo {
     pub logical_port: String,
     /// Datapath_Binding row.
     pub datapath: Uuid,
+    /// Port_Binding row.
+    pub uuid: Uuid,
+    /// Port_Binding `type` (`""`, `virtual`, `chassisredirect`, …).
+    pub ty: String,
+    /// The chassis it is bound to.
+    pub chassis: Option<Uuid>,
+    /// `virtual_parent`.
+    pub virtual_parent: Option<String>,
 }
 
 /// An existing MAC_Binding row.
@@ -43,12 +53,34 @@ pub struct PinctrlState {
     pub dns: HashMap<u32, Vec<Arc<BTreeMap<String, String>>>>,
     /// The Southbound MAC_Binding table has a `timestamp` column (schema ≥ 20.21).
     pub mac_binding_timestamp: bool,
+    /// This chassis's `Chassis` row, once registered.
+    pub chassis: Option<Uuid>,
+    /// `empty_lb_backends` Controller_Events this chassis already reported: (vip, protocol,
+    /// load_balancer).
+    pub lb_events: HashSet<(String, String, String)>,
+    /// The highest Controller_Event `seq_num` this chassis used.
+    pub event_seq: i64,
 }
 
 impl PinctrlState {
-    /// Reads the state from the Southbound replica. Tables that are not monitored are empty.
-    pub fn read(db: &Replica) -> PinctrlState {
+    /// Reads the state from the Southbound replica for chassis `chassis` (its `name`).
+    /// Tables that are not monitored read as empty.
+    pub fn read(db: &Replica, chassis: &str) -> PinctrlState {
         let mut s = PinctrlState::default();
+        if let Some(t) = db.typed::<Chassis>() {
+            s.chassis = t.iter().find(|c| c.name() == chassis).map(|c| c.uuid());
+        }
+        if let (Some(t), Some(me)) = (db.typed::<ControllerEvent>(), s.chassis) {
+            for e in t.iter().filter(|e| e.chassis() == Some(me)) {
+                s.event_seq = s.event_seq.max(e.seq_num());
+                if e.event_type() == "empty_lb_backends" {
+                    let info = e.event_info();
+                    let g = |k| info.get(k).unwrap_or_default().to_owned();
+                    s.lb_events
+                        .insert((g("vip"), g("protocol"), g("load_balancer")));
+                }
+            }
+        }
         let mut dp_keys: HashMap<Uuid, u32> = HashMap::new();
         if let Some(t) = db.typed::<DatapathBinding>() {
             for d in t.iter() {
@@ -69,6 +101,10 @@ impl PinctrlState {
                     PortInfo {
                         logical_port: pb.logical_port().to_owned(),
                         datapath: pb.datapath(),
+                        uuid: pb.uuid(),
+                        ty: pb.ty().to_owned(),
+                        chassis: pb.chassis(),
+                        virtual_parent: pb.virtual_parent().map(str::to_owned),
                     },
                 );
             }
@@ -103,7 +139,13 @@ impl PinctrlState {
             }
         }
         if let Some(t) = db.typed::<Dns>() {
+            // Upstream only serves rows northd tagged with `external_ids:dns_id`.
+            let ext = t.table().schema().column_index("external_ids");
             for d in t.iter() {
+                let tagged = ext.is_none_or(|c| d.row().get(c).get_str("dns_id").is_some());
+                if !tagged {
+                    continue;
+                }
                 let records: Arc<BTreeMap<String, String>> = Arc::new(
                     d.records()
                         .iter()

@@ -156,10 +156,30 @@ fn arp_action_builds_request_and_keeps_nested_actions() {
         b"x",
     );
     let md = metadata(3, &[(14, 1), (15, 2), (0, 0x1400_0007)]);
-    let (m, actions, out) = packet_out(only(handle_packet_in(
-        &pin(pkt, ud.clone(), md, false),
+    let outs = handle_packet_in(
+        &pin(pkt.clone(), ud.clone(), md, false),
         &PinctrlState::default(),
-    )));
+    );
+    assert_eq!(outs.len(), 2, "{outs:?}");
+    // The triggering packet is buffered for outport reg15 = 2 and next hop reg0.
+    let PinctrlOutput::Buffer(bp) = &outs[0] else {
+        panic!("{outs:?}")
+    };
+    assert_eq!(
+        (bp.dp_key, bp.port_key, bp.ip),
+        (3, 2, Ipv4Addr::new(20, 0, 0, 7).into())
+    );
+    assert_eq!(bp.packet.as_ref(), &pkt[..]);
+    // Reload (reg0, reg14, reg15, metadata), pkt_mark = 0, resubmit(CONTROLLER, 37).
+    assert_eq!(bp.actions.len(), 64 + 16 + 16);
+    assert_eq!(&bp.actions[64..72], &[0, 25, 0, 16, 0, 1, 0x42, 4]);
+    assert_eq!(
+        &bp.actions[80..],
+        &[
+            0xff, 0xff, 0, 16, 0, 0, 0x23, 0x20, 0, 14, 0xff, 0xfd, 37, 0, 0, 0
+        ]
+    );
+    let (m, actions, out) = packet_out(outs[1].clone());
     // in_port=CONTROLLER.
     assert_eq!(m, [0x80, 0, 0, 4, 0xff, 0xff, 0xff, 0xfd]);
     // reg0, reg14, reg15 and metadata restored, then the nested actions verbatim.
@@ -386,6 +406,30 @@ fn dhcp_discover_gets_offer() {
 }
 
 #[test]
+fn dhcp_reply_keeps_ip_options_with_valid_checksum() {
+    let (ud, _) = controller_userdata(DHCP_ACTION);
+    let mut req = dhcp_request(1, None, false);
+    // IHL 6: four NOP options after the 20-byte header.
+    req.splice(34..34, [1u8, 1, 1, 1]);
+    req[14] = 0x46;
+    let tot = u16::from_be_bytes([req[16], req[17]]) + 4;
+    req[16..18].copy_from_slice(&tot.to_be_bytes());
+    req[24..26].copy_from_slice(&[0, 0]);
+    let c = csum(&req[14..38]);
+    req[24..26].copy_from_slice(&c.to_be_bytes());
+    let (m, p, _) = resume(only(handle_packet_in(
+        &pin(req, ud, metadata(1, &[]), true),
+        &PinctrlState::default(),
+    )));
+    assert_eq!(m.reg(0), 1 << 3);
+    ip4_ok(&p, 14);
+    assert_eq!(&p[34..38], &[1, 1, 1, 1]);
+    let h = Headers::parse(&p);
+    assert_eq!(h.l4_ofs, Some(38));
+    assert_eq!(p[38 + 8], 2, "BOOTREPLY after the options");
+}
+
+#[test]
 fn dhcp_request_ack_nak_and_broadcast() {
     let (ud, _) = controller_userdata(DHCP_ACTION);
     let md = metadata(1, &[(14, 1), (0, 0x10)]);
@@ -500,7 +544,7 @@ fn icmp4_error_and_frag_mtu() {
     assert_eq!(&ud[..4], &[0, 0, 0, 14]);
     let orig = icmp_echo4();
     let (_, _, p) = packet_out(only(handle_packet_in(
-        &pin(orig, ud.clone(), metadata(1, &[]), false),
+        &pin(orig, ud, metadata(1, &[]), false),
         &PinctrlState::default(),
     )));
     let l4 = Headers::parse(&p).l4_ofs.unwrap();
@@ -716,10 +760,27 @@ fn nd_ns_for_destination() {
         64,
         &[0; 8],
     );
-    let (_, _, p) = packet_out(only(handle_packet_in(
-        &pin(orig, ud, metadata(1, &[]), false),
+    let v = u128::from(d);
+    let regs = [
+        (15, 4),
+        (0, (v >> 96) as u32),
+        (1, (v >> 64) as u32),
+        (2, (v >> 32) as u32),
+        (3, v as u32),
+    ];
+    let outs = handle_packet_in(
+        &pin(orig.clone(), ud, metadata(1, &regs), false),
         &PinctrlState::default(),
-    )));
+    );
+    assert_eq!(outs.len(), 2, "{outs:?}");
+    let PinctrlOutput::Buffer(bp) = &outs[0] else {
+        panic!("{outs:?}")
+    };
+    assert_eq!(
+        (bp.dp_key, bp.port_key, bp.ip, bp.packet.as_ref()),
+        (1, 4, d.into(), &orig[..])
+    );
+    let (_, _, p) = packet_out(outs[1].clone());
     let h = Headers::parse(&p);
     assert_eq!(h.nd_target, Some(d));
     assert_eq!(h.nd_sll, VM_MAC);
@@ -810,7 +871,38 @@ fn acl_log_line() {
     assert_eq!(
         o,
         PinctrlOutput::Log(
-            "name=\"acl1\", verdict=drop, severity=alert, direction=from-lport: icmp,vlan_tci=0x0000,dl_src=50:54:00:00:00:01,dl_dst=00:00:00:00:ff:01,nw_src=10.0.0.5,nw_dst=30.0.0.1,nw_tos=192,nw_ecn=0,nw_ttl=1,nw_frag=no,icmp_type=8,icmp_code=0".into()
+            "name=\"acl1\", verdict=drop, severity=alert, direction=from-lport: icmp,vlan_tci=0x0000,dl_src=50:54:00:00:00:01,dl_dst=00:00:00:00:ff:01,nw_src=10.0.0.5,nw_dst=30.0.0.1,nw_tos=192,nw_ecn=0,nw_ttl=1,icmp_type=8,icmp_code=0".into()
+        )
+    );
+}
+
+#[test]
+fn acl_log_matches_upstream_tcp_line() {
+    // tests/ovn.at "ACL logging": the from-lport drop of a SYN 192.168.1.2:4361 → .3:81.
+    let (ud, _) = controller_userdata("log(name=\"drop-flow\", verdict=drop, severity=alert);");
+    let mut t = vec![0u8; 20];
+    t[0..2].copy_from_slice(&4361u16.to_be_bytes());
+    t[2..4].copy_from_slice(&81u16.to_be_bytes());
+    t[12] = 0x50;
+    t[13] = 0x02;
+    let mut p = compose::ipv4(
+        [0xf0, 0, 0, 0, 0, 1],
+        [0xf0, 0, 0, 0, 0, 2],
+        Ipv4Addr::new(192, 168, 1, 2),
+        Ipv4Addr::new(192, 168, 1, 3),
+        IPPROTO_TCP,
+        64,
+        &t,
+    );
+    p[15] = 0;
+    let o = only(handle_packet_in(
+        &pin(p, ud, metadata(1, &[]), false),
+        &PinctrlState::default(),
+    ));
+    assert_eq!(
+        o,
+        PinctrlOutput::Log(
+            "name=\"drop-flow\", verdict=drop, severity=alert, direction=from-lport: tcp,vlan_tci=0x0000,dl_src=f0:00:00:00:00:01,dl_dst=f0:00:00:00:00:02,nw_src=192.168.1.2,nw_dst=192.168.1.3,nw_tos=0,nw_ecn=0,nw_ttl=64,tp_src=4361,tp_dst=81,tcp_flags=syn".into()
         )
     );
 }
@@ -858,11 +950,186 @@ fn nd_ra_replaces_solicitation() {
     );
 }
 
+fn dhcpv6_msg(msg_type: u8, iaid: Option<u32>) -> Vec<u8> {
+    let mut d = vec![msg_type, 0xaa, 0xbb, 0xcc];
+    d.extend_from_slice(&[0, 1, 0, 10, 0, 3, 0, 1]);
+    d.extend_from_slice(&VM_MAC);
+    if let Some(i) = iaid {
+        d.extend_from_slice(&[0, 3, 0, 12]);
+        d.extend_from_slice(&i.to_be_bytes());
+        d.extend_from_slice(&[0; 8]);
+    }
+    let mut u = vec![0x02, 0x22, 0x02, 0x23, 0, 0, 0, 0];
+    u[4..6].copy_from_slice(&((8 + d.len()) as u16).to_be_bytes());
+    u.extend_from_slice(&d);
+    let s = compose::lla(VM_MAC);
+    let dst: Ipv6Addr = "ff02::1:2".parse().unwrap();
+    let c = pseudo6(s, dst, IPPROTO_UDP, u.len()).add(&u).finish();
+    u[6..8].copy_from_slice(&c.to_be_bytes());
+    compose::ipv6(
+        VM_MAC,
+        [0x33, 0x33, 0, 1, 0, 2],
+        s,
+        dst,
+        IPPROTO_UDP,
+        255,
+        &u,
+    )
+}
+
+#[test]
+fn dhcpv6_solicit_gets_advertise_with_ia_na() {
+    let (ud, pause) = controller_userdata(
+        "reg0[3] = put_dhcpv6_opts(ia_addr = ae70::4, server_id = 00:00:00:00:10:02);",
+    );
+    assert!(pause);
+    assert_eq!(&ud[..4], &[0, 0, 0, 5]);
+    let sol = dhcpv6_msg(1, Some(0x0102_0304));
+    let (m, p, _) = resume(only(handle_packet_in(
+        &pin(sol.clone(), ud.clone(), metadata(1, &[]), true),
+        &PinctrlState::default(),
+    )));
+    assert_eq!(m.reg(0), 1 << 3);
+    let h = Headers::parse(&p);
+    let L3::Ipv6 { src, dst, plen, .. } = h.l3 else {
+        panic!()
+    };
+    let l4 = h.l4_ofs.unwrap();
+    assert_eq!(usize::from(plen), p.len() - l4);
+    assert_eq!(
+        pseudo6(src, dst, IPPROTO_UDP, p.len() - l4)
+            .add(&p[l4..])
+            .finish(),
+        0
+    );
+    let d = &p[l4 + 8..];
+    assert_eq!(&d[..4], &[2, 0xaa, 0xbb, 0xcc], "ADVERTISE, xid kept");
+    assert_eq!(&d[4..18], &sol[54 + 8 + 4..54 + 8 + 18], "client id echoed");
+    let mut want = vec![0, 3, 0, 40, 1, 2, 3, 4];
+    want.extend_from_slice(&[0xff; 8]);
+    want.extend_from_slice(&[0, 5, 0, 24]);
+    want.extend_from_slice(&"ae70::4".parse::<Ipv6Addr>().unwrap().octets());
+    want.extend_from_slice(&[0xff; 8]);
+    want.extend_from_slice(&[0, 2, 0, 10, 0, 3, 0, 1, 0, 0, 0, 0, 0x10, 2]);
+    assert_eq!(&d[18..], &want[..]);
+
+    // An information request gets no address; a solicit without IA_NA gets nothing.
+    let (m, p, _) = resume(only(handle_packet_in(
+        &pin(dhcpv6_msg(11, None), ud.clone(), metadata(1, &[]), true),
+        &PinctrlState::default(),
+    )));
+    assert_eq!(m.reg(0), 1 << 3);
+    assert_eq!(p[54 + 8], 7, "REPLY");
+    assert!(!p[54 + 8 + 18..].windows(4).any(|w| w == [0, 3, 0, 40]));
+    let outs = handle_packet_in(
+        &pin(dhcpv6_msg(1, None), ud, metadata(1, &[]), true),
+        &PinctrlState::default(),
+    );
+    assert_eq!(outs.len(), 2);
+    assert_eq!(resume(outs[1].clone()).0.reg(0), 0);
+}
+
+#[test]
+fn trigger_event_reports_once() {
+    let (ud, pause) = controller_userdata(
+        "trigger_event(event = \"empty_lb_backends\", vip = \"10.0.0.1:80\", protocol = \"tcp\", load_balancer = \"12345678-abcd-9876-fedc-11119f8e7d6c\");",
+    );
+    assert!(!pause);
+    assert_eq!(&ud[..12], &[0, 0, 0, 15, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let p = udp4(
+        Ipv4Addr::new(1, 1, 1, 1),
+        Ipv4Addr::new(10, 0, 0, 1),
+        1,
+        80,
+        b"",
+    );
+    let o = only(handle_packet_in(
+        &pin(p, ud, metadata(1, &[]), false),
+        &PinctrlState::default(),
+    ));
+    let w = SbWrite::EmptyLbBackends {
+        vip: "10.0.0.1:80".into(),
+        protocol: "tcp".into(),
+        load_balancer: "12345678-abcd-9876-fedc-11119f8e7d6c".into(),
+    };
+    assert_eq!(o, PinctrlOutput::SbWrite(w.clone()));
+    let mut st = PinctrlState::default();
+    let mut b = super::SbBatch::default();
+    let t = std::time::Instant::now();
+    b.add(w.clone(), t);
+    // Not registered yet: kept, nothing written.
+    assert!(b.take_ops(&st, t, 0).is_empty());
+    st.chassis = Some(ovsdb::Uuid::from_u128(1));
+    st.event_seq = 4;
+    let ops = b.take_ops(&st, t, 0);
+    assert_eq!(ops.len(), 1);
+    let j = ops[0].to_json().to_string();
+    assert!(
+        j.contains(r#""table":"Controller_Event""#) && j.contains(r#""seq_num":5"#),
+        "{j}"
+    );
+    assert!(
+        j.contains("10.0.0.1:80") && j.contains("empty_lb_backends"),
+        "{j}"
+    );
+    b.add(w, t);
+    assert!(b.take_ops(&st, t, 0).is_empty(), "no duplicate event");
+}
+
+#[test]
+fn bind_vport_claims_virtual_port() {
+    let (ud, _) = controller_userdata("bind_vport(\"lsp1\", inport);");
+    assert_eq!(ud, [0, 0, 0, 17, 0, 0, 0, 0, 0, 0, 0, 0x11]);
+    let arp = compose::arp(
+        [0xff; 6],
+        VM_MAC,
+        1,
+        VM_MAC,
+        Ipv4Addr::new(10, 0, 0, 10),
+        [0; 6],
+        Ipv4Addr::new(10, 0, 0, 10),
+    );
+    let o = only(handle_packet_in(
+        &pin(arp, ud, metadata(2, &[(14, 3)]), false),
+        &PinctrlState::default(),
+    ));
+    let w = SbWrite::BindVport {
+        dp_key: 2,
+        vport_key: 0x11,
+        parent_key: 3,
+    };
+    assert_eq!(o, PinctrlOutput::SbWrite(w.clone()));
+    let mut st = PinctrlState {
+        chassis: Some(ovsdb::Uuid::from_u128(1)),
+        ..Default::default()
+    };
+    let port = |name: &str, ty: &str, u: u128| super::PortInfo {
+        logical_port: name.into(),
+        datapath: ovsdb::Uuid::ZERO,
+        uuid: ovsdb::Uuid::from_u128(u),
+        ty: ty.into(),
+        chassis: None,
+        virtual_parent: None,
+    };
+    st.ports.insert((2, 0x11), port("vip1", "virtual", 7));
+    st.ports.insert((2, 3), port("vm1", "", 8));
+    let mut b = super::SbBatch::default();
+    let t = std::time::Instant::now();
+    b.add(w, t);
+    let ops = b.take_ops(&st, t, 0);
+    assert_eq!(ops.len(), 1);
+    let j = ops[0].to_json().to_string();
+    assert!(
+        j.contains(r#""op":"update""#) && j.contains(r#""virtual_parent":"vm1""#),
+        "{j}"
+    );
+}
+
 #[test]
 fn unhandled_paused_opcode_still_resumes() {
     let (ud, _) = controller_userdata(DHCP_ACTION);
-    let mut ud6 = ud.clone();
-    ud6[3] = 5; // PUT_DHCPV6_OPTS, not implemented
+    let mut ud6 = ud;
+    ud6[3] = 16; // IGMP, not implemented
     let outs = handle_packet_in(
         &pin(dhcp_request(1, None, false), ud6, metadata(1, &[]), true),
         &PinctrlState::default(),
@@ -897,6 +1164,38 @@ proptest! {
         let _ = Headers::parse(&packet);
         let _ = PinMetadata::decode(&md);
         let _ = handle_packet_in(&pin(packet, ud, md, true), &PinctrlState::default());
+    }
+
+    #[test]
+    fn dhcp_offer_carries_any_userdata_options(
+        opts in proptest::collection::vec(
+            (1u8..=252, proptest::collection::vec(any::<u8>(), 0..16))
+                .prop_filter("special codes", |(c, _)| ![53, 67].contains(c)),
+            1..12,
+        ),
+        broadcast in any::<bool>(),
+    ) {
+        let mut ud = vec![0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0xde, 0x10, 0, 0, 0, 99, 10, 0, 0, 2];
+        let mut want = vec![53, 1, 2];
+        for (c, v) in &opts {
+            let o = [&[*c, v.len() as u8][..], v].concat();
+            ud.extend_from_slice(&o);
+            want.extend_from_slice(&o);
+        }
+        want.extend_from_slice(&[0, 0, 0, 0, 255, 0, 0, 0, 0]);
+        let outs = handle_packet_in(
+            &pin(dhcp_request(1, None, broadcast), ud, metadata(1, &[]), true),
+            &PinctrlState::default(),
+        );
+        prop_assert_eq!(outs.len(), 1);
+        let (m, p, _) = resume(outs[0].clone());
+        prop_assert_eq!(m.reg(0), 1 << 3);
+        prop_assert_eq!(csum(&p[14..34]), 0);
+        prop_assert_eq!(usize::from(u16::from_be_bytes([p[16], p[17]])), p.len() - 14);
+        prop_assert_eq!(usize::from(u16::from_be_bytes([p[38], p[39]])), p.len() - 34);
+        let dst = if broadcast { [255, 255, 255, 255] } else { [10, 0, 0, 2] };
+        prop_assert_eq!(&p[30..34], &dst[..]);
+        prop_assert_eq!(&p[34 + 8 + 240..], &want[..]);
     }
 
     #[test]
