@@ -74,6 +74,8 @@ struct State {
     physical: physical_glue::PhysicalCache,
     /// The Southbound monitor scope last sent (`None`: monitoring everything).
     monitor_scope: Option<Option<crate::sb::monitor::MonitorScope>>,
+    /// The packet-in handler task, for the current Southbound connection and bridge.
+    pinctrl: Option<(String, tokio::task::JoinHandle<()>)>,
     /// Whether the CNI server was started (once, when both databases are first in sync).
     cni_started: bool,
     /// Logged once per distinct message so that a bad row does not flood the log.
@@ -329,6 +331,30 @@ impl State {
             None => return,
         };
         let (snap, reg_ops) = sb_snap;
+        // The packet-in handler: its own OpenFlow connection to the integration bridge.
+        let pin_key = format!("{}|{}", cfg.bridge, cfg.ovn_remote.as_deref().unwrap_or(""));
+        if self
+            .pinctrl
+            .as_ref()
+            .is_none_or(|(k, h)| *k != pin_key || h.is_finished())
+        {
+            if let Some((_, h)) = self.pinctrl.take() {
+                h.abort();
+            }
+            let socket = self
+                .args
+                .dirs
+                .ovs_rundir
+                .join(format!("{}.mgmt", cfg.bridge));
+            let sbc = sb.clone();
+            let me = cfg.system_id.clone();
+            let handle = tokio::spawn(async move {
+                if let Err(e) = crate::pinctrl::run(socket, sbc, me).await {
+                    warn!(error = %e, "packet-in handler stopped");
+                }
+            });
+            self.pinctrl = Some((pin_key, handle));
+        }
         if !self.cni_started {
             self.cni_started = true;
             self.start_cni(&cfg, &sb);
@@ -580,6 +606,7 @@ pub async fn run(args: DaemonArgs) -> Result<(), DaemonError> {
         physical: physical_glue::PhysicalCache::default(),
         cni_started: false,
         monitor_scope: None,
+        pinctrl: None,
         warned: Default::default(),
     };
     info!(remote = %st.args.ovs_remote, "ovn-agent starting");
@@ -701,7 +728,8 @@ fn produce_flows(
             zones,
             tlv_index,
         );
-        let p = physical.update(&pin);
+        let extra = physical_glue::extra_flows(&pin, inputs.sb_replica, &inputs.cfg.system_id);
+        let p = physical.update(&pin, extra);
         for e in &physical.errors {
             if warned.insert(e.clone()) {
                 warn!("{e}");

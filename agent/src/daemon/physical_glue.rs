@@ -2,11 +2,9 @@
 //! flows into desired flows grouped by source row (so that unchanged rows cost nothing in the
 //! flow table).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::str::FromStr as _;
-
 use openflow::action::Instructions;
 use openflow::field::Field;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::flows::{DesiredFlow, FlowUpdate};
 use crate::binding::{BindingUpdate, PortBinding};
@@ -126,6 +124,118 @@ pub fn physical_input(
     }
 }
 
+/// The lflow.c extras: MAC bindings (66/67), load balancer hairpin (68–70), FDB (71/72) and
+/// port security of local VIFs (73–75), from the Southbound replica.
+pub fn extra_flows(
+    input: &PhysicalInput,
+    sb: &ovsdb::Replica,
+    me: &str,
+) -> Vec<physical::PhysicalFlow> {
+    use crate::lflow_extra as x;
+    use ovsdb::views::ovn_sb::{
+        Fdb, LoadBalancer, LogicalDpGroup, MacBinding, PortBinding as PbView, SbGlobal,
+        StaticMacBinding,
+    };
+    let mut out = Vec::new();
+    for b in sb.typed::<MacBinding>().iter().flat_map(|t| t.iter()) {
+        out.extend(x::neighbor_flows(
+            input,
+            &x::MacBinding {
+                uuid: b.uuid().as_u128(),
+                logical_port: b.logical_port().to_owned(),
+                ip: b.ip().to_owned(),
+                mac: b.mac().to_owned(),
+                static_override: None,
+            },
+        ));
+    }
+    for b in sb.typed::<StaticMacBinding>().iter().flat_map(|t| t.iter()) {
+        out.extend(x::neighbor_flows(
+            input,
+            &x::MacBinding {
+                uuid: b.uuid().as_u128(),
+                logical_port: b.logical_port().to_owned(),
+                ip: b.ip().to_owned(),
+                mac: b.mac().to_owned(),
+                static_override: Some(b.override_dynamic_mac()),
+            },
+        ));
+    }
+    for f in sb.typed::<Fdb>().iter().flat_map(|t| t.iter()) {
+        out.extend(x::fdb_flows(
+            input,
+            &x::Fdb {
+                uuid: f.uuid().as_u128(),
+                mac: f.mac().to_owned(),
+                dp_key: u32::try_from(f.dp_key()).unwrap_or(0),
+                port_key: u32::try_from(f.port_key()).unwrap_or(0),
+            },
+        ));
+    }
+    // Port security of the VIFs bound here.
+    for pb in sb.typed::<PbView>().iter().flat_map(|t| t.iter()) {
+        let Some(b) = input.port_bindings.get(pb.logical_port()) else {
+            continue;
+        };
+        if b.chassis.as_deref() != Some(me) || !input.local_ofports.contains_key(&b.logical_port) {
+            continue;
+        }
+        let ps: Vec<String> = pb.port_security().map(str::to_owned).collect();
+        if !ps.is_empty() {
+            out.extend(x::port_sec_flows(b, &ps));
+        }
+    }
+    // Load balancer hairpin.
+    let use_ct_mark = sb
+        .typed::<SbGlobal>()
+        .as_ref()
+        .and_then(|t| {
+            t.iter()
+                .next()
+                .map(|g| g.options().get("lb_hairpin_use_ct_mark").map(str::to_owned))
+        })
+        .flatten()
+        .is_none_or(|v| !v.eq_ignore_ascii_case("false"));
+    let dp_key: HashMap<ovsdb::Uuid, u32> = sb
+        .typed::<ovsdb::views::ovn_sb::DatapathBinding>()
+        .map(|t| {
+            t.iter()
+                .filter_map(|d| Some((d.uuid(), u32::try_from(d.tunnel_key()).ok()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let groups = sb.typed::<LogicalDpGroup>();
+    for lb in sb.typed::<LoadBalancer>().iter().flat_map(|t| t.iter()) {
+        let mut datapaths: Vec<u32> = lb
+            .datapaths()
+            .filter_map(|u| dp_key.get(&u).copied())
+            .collect();
+        if let Some(g) = lb
+            .datapath_group()
+            .and_then(|g| groups.as_ref().and_then(|t| t.get(&g)))
+        {
+            datapaths.extend(g.datapaths().filter_map(|u| dp_key.get(&u).copied()));
+        }
+        let l = x::LoadBalancer {
+            uuid: lb.uuid().as_u128(),
+            vips: lb
+                .vips()
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            protocol: lb.protocol().map(str::to_owned),
+            options: lb
+                .options()
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            datapaths,
+        };
+        out.extend(x::lb_hairpin_flows(input, &l, use_ct_mark));
+    }
+    out
+}
+
 /// Physical flows as desired flows, with per-source change detection against the previous run.
 #[derive(Debug, Default)]
 pub struct PhysicalCache {
@@ -136,24 +246,15 @@ pub struct PhysicalCache {
 
 impl PhysicalCache {
     /// Computes the physical flows and what changed since the last call.
-    pub fn update(&mut self, input: &PhysicalInput) -> FlowUpdate {
+    pub fn update(
+        &mut self,
+        input: &PhysicalInput,
+        extra: Vec<physical::PhysicalFlow>,
+    ) -> FlowUpdate {
         self.errors.clear();
         let mut now: HashMap<SourceId, Vec<DesiredFlow>> = HashMap::new();
-        for f in physical::physical_run(input) {
-            // The actions' text is the part after " actions=" of the flow's ovs-ofctl form.
-            let printed = f.to_string();
-            let text = printed.split_once(" actions=").map_or("", |(_, a)| a);
-            let instructions = if f.actions.is_empty() {
-                Instructions::default()
-            } else {
-                match Instructions::from_str(text) {
-                    Ok(i) => i,
-                    Err(e) => {
-                        self.errors.push(format!("physical flow {f}: {e}"));
-                        continue;
-                    }
-                }
-            };
+        for f in physical::physical_run(input).into_iter().chain(extra) {
+            let instructions = Instructions::apply(f.actions);
             now.entry(f.source).or_default().push(DesiredFlow {
                 table: f.table,
                 priority: f.priority,
