@@ -1,6 +1,9 @@
 //! ovn-agent in place of ovn-controller on one chassis (issue 6 "Done when"): traffic between
 //! pods (switching, routing, ACLs, conntrack, load balancing), status reporting, restarts of
 //! ovs-vswitchd and of the agent, and a malformed logical flow.
+//!
+//! `OVN_AGENT_UNDER_TEST=ovn-controller` runs them all with the real ovn-controller: they pass
+//! there, which is what shows that a failure with ovn-agent is the agent's.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};

@@ -424,6 +424,12 @@ fn run(topo: &Topology, second: Second) {
             true,
         );
         assert_eq!(
+            tlv_mappings(&reference.tlv).len(),
+            1,
+            "ovn-controller's Geneve TLV map: {}",
+            reference.tlv
+        );
+        assert_eq!(
             tlv_mappings(&reference.tlv),
             tlv_mappings(&actual.tlv),
             "[{}] Geneve TLV map differs",

@@ -123,7 +123,7 @@ fn generate(
             "lrp-add",
             "lr0",
             &lrp,
-            &format!("00:00:00:00:{:02x}:01", i),
+            &format!("00:00:00:00:{i:02x}:01"),
             &format!("10.{i}.255.1/16"),
         ]));
         cmds.push(s(&["lsp-add", &ls, &lsp]));
