@@ -120,6 +120,19 @@ fn uuid_parts(u: Uuid) -> [u32; 4] {
     ]
 }
 
+/// Ports that are related on every chassis (patch-like ports), besides the resident ones.
+fn related_always(inp: &CompileInput<'_>, port: &str) -> bool {
+    inp.snap.port_bindings.iter().any(|pb| {
+        pb.logical_port == port
+            && matches!(
+                pb.ty,
+                crate::binding::PortType::Patch
+                    | crate::binding::PortType::Localnet
+                    | crate::binding::PortType::Vtep
+            )
+    })
+}
+
 /// Port lookups of actions on one datapath, as ovn-controller's `lookup_port_cb`: a port of
 /// that datapath, else one of its multicast groups.
 struct DpPorts<'a> {
@@ -207,6 +220,21 @@ fn to_instructions(acts: &[OfAction]) -> Result<Instructions, String> {
 }
 
 impl LflowCompiler {
+    /// The groups the compiled flows use, by id, with their specification.
+    pub fn desired_groups(&self) -> std::collections::BTreeMap<u32, String> {
+        self.groups
+            .desired()
+            .into_iter()
+            .map(|(id, s)| (id, s.to_owned()))
+            .collect()
+    }
+
+    /// Marks the desired groups and meters as installed (ids of removed ones become free).
+    pub fn sync_tables(&mut self) {
+        self.groups.sync();
+        self.meters.sync();
+    }
+
     /// A compiler with OVN 23.03's symbol table.
     pub fn new() -> Self {
         Self {
@@ -313,6 +341,14 @@ impl LflowCompiler {
             if dps.is_empty() {
                 continue;
             }
+            // Flows northd tags with the port they are about are only needed where that port
+            // is related to this chassis (lflow.c `tags:in_out_port`).
+            if let Some(p) = lf.tags().get("in_out_port")
+                && !inp.related.contains(p)
+                && !related_always(inp, p)
+            {
+                continue;
+            }
             let content = {
                 use std::hash::{Hash, Hasher};
                 let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -338,6 +374,9 @@ impl LflowCompiler {
                 continue;
             }
             let mut out: Vec<DesiredFlow> = Vec::new();
+            // Groups and meters of the previous compilation of this flow are released first.
+            self.groups.remove_lflow(lf.uuid().as_u128());
+            self.meters.remove_lflow(lf.uuid().as_u128());
             let pipeline = match lf.pipeline() {
                 "ingress" => Pipeline::Ingress,
                 "egress" => Pipeline::Egress,
@@ -495,7 +534,8 @@ impl LflowCompiler {
                         out.push(DesiredFlow {
                             table: ptable,
                             priority,
-                            cookie,
+                            // Conjunction clause flows carry no cookie in 23.03 (lflow.c adds them with 0).
+                            cookie: 0,
                             source,
                             matches: om,
                             instructions: Instructions::apply(acts),
@@ -516,6 +556,8 @@ impl LflowCompiler {
         for u in gone {
             self.cache.remove(&u);
             result.removed.push(u.as_u128());
+            self.groups.remove_lflow(u.as_u128());
+            self.meters.remove_lflow(u.as_u128());
         }
         self.last_compiled = self.cache.values().map(|(_, f)| f.len()).sum();
         result.issues = issues;

@@ -88,6 +88,8 @@ pub struct FlowUpdate {
     pub changed: Vec<(SourceId, Vec<DesiredFlow>)>,
     /// Sources whose flows are gone.
     pub removed: Vec<SourceId>,
+    /// The groups the flows use (id → OVS group specification), when known.
+    pub groups: Option<std::collections::BTreeMap<u32, String>>,
 }
 
 /// The result of a computation.
@@ -119,6 +121,15 @@ pub struct FlowEngine {
     acked: Option<Seqno>,
     full_recomputes: u64,
     pending_event: bool,
+    /// Groups wanted and groups installed (id → specification).
+    desired_groups: std::collections::BTreeMap<u32, String>,
+    installed_groups: std::collections::BTreeMap<u32, String>,
+    /// Flow operations the switch refused, with what was refused: not retried until the
+    /// desired flow changes, so that one bad flow does not block every other one.
+    rejected:
+        std::collections::HashMap<std::sync::Arc<FlowKey<Match>>, Option<FlowBody<Instructions>>>,
+    /// No install before this instant (after a refused bundle).
+    retry_after: Option<Instant>,
 }
 
 fn raw_match(m: &Match) -> RawMatch {
@@ -165,6 +176,10 @@ impl FlowEngine {
             acked: None,
             full_recomputes: 0,
             pending_event: false,
+            desired_groups: std::collections::BTreeMap::new(),
+            installed_groups: std::collections::BTreeMap::new(),
+            rejected: std::collections::HashMap::new(),
+            retry_after: None,
         }
     }
 
@@ -293,7 +308,13 @@ impl FlowEngine {
         if update.full {
             self.full_recomputes += 1;
         }
-        let changed = update.full || !update.changed.is_empty() || !update.removed.is_empty();
+        let mut changed = update.full || !update.changed.is_empty() || !update.removed.is_empty();
+        if let Some(g) = update.groups
+            && g != self.desired_groups
+        {
+            self.desired_groups = g;
+            changed = true;
+        }
         for source in update.removed {
             self.table.remove_source(source);
         }
@@ -327,6 +348,9 @@ impl FlowEngine {
     /// With `sync`, an install is reported even when nothing changed (what is desired is already
     /// installed and confirmed), so that a new nb_cfg or a newly claimed port is acknowledged.
     pub async fn install(&mut self, computed: Computed, sync: bool) -> Option<Seqno> {
+        if self.retry_after.is_some_and(|t| Instant::now() < t) {
+            return None;
+        }
         let conn = self.conn.as_mut()?;
         if !computed.changed && !conn.clear_first && !sync {
             return None;
@@ -334,27 +358,78 @@ impl FlowEngine {
         if conn.tlv_index.is_none() {
             return None;
         }
-        let ops = if conn.clear_first {
+        let clear = conn.clear_first;
+        let mut ops = if clear {
             self.table.diff_all()
         } else {
             self.table.diff()
         };
-        if ops.is_empty() && !conn.clear_first {
+        // Operations refused before, unchanged since, stay out.
+        ops.retain(|op| {
+            let (k, body) = match op {
+                FlowOp::Add(k, b) | FlowOp::Modify(k, b) => (k, Some(b)),
+                FlowOp::Delete(k) => (k, None),
+            };
+            self.rejected.get(k).is_none_or(|r| r.as_ref() != body)
+        });
+        // Groups: new or changed ones before the flows that use them, stale ones after.
+        let mut group_adds: Vec<openflow::msg::GroupMod> = Vec::new();
+        let mut group_dels: Vec<u32> = Vec::new();
+        for (id, spec) in &self.desired_groups {
+            if self.installed_groups.get(id) == Some(spec) {
+                continue;
+            }
+            match crate::ofctrl::group_spec::parse_group_spec(*id, spec) {
+                Ok(desc) => group_adds.push(openflow::msg::GroupMod {
+                    command: if self.installed_groups.contains_key(id) {
+                        openflow::msg::GroupCommand::MODIFY
+                    } else {
+                        openflow::msg::GroupCommand::ADD
+                    },
+                    command_bucket_id: openflow::msg::BUCKET_ALL,
+                    group: desc,
+                }),
+                Err(e) => warn!(error = %e, "group not installed"),
+            }
+        }
+        for id in self.installed_groups.keys() {
+            if !self.desired_groups.contains_key(id) {
+                group_dels.push(*id);
+            }
+        }
+        if ops.is_empty() && !clear && group_adds.is_empty() && group_dels.is_empty() {
             // Nothing to change: the state is already installed, acknowledge it right away.
             self.seqno += 1;
             self.acked = Some(self.seqno);
             return Some(self.seqno);
         }
-        let mut msgs = Vec::with_capacity(ops.len() + 1);
-        if conn.clear_first {
+        let mut msgs = Vec::with_capacity(ops.len() + group_adds.len() + group_dels.len() + 2);
+        if clear {
             msgs.push(Message::FlowMod(FlowMod::delete_all()));
+            msgs.push(Message::GroupMod(openflow::msg::GroupMod::delete_all()));
         }
+        let n_pre = msgs.len() + group_adds.len();
+        msgs.extend(group_adds.iter().cloned().map(Message::GroupMod));
         msgs.extend(ops.iter().map(|op| Message::FlowMod(flow_mod(op))));
+        for id in &group_dels {
+            let mut del = openflow::msg::GroupMod::delete_all();
+            del.group.group_id = *id;
+            msgs.push(Message::GroupMod(del));
+        }
         let n = msgs.len();
         match conn.client.send_bundle(msgs).await {
             Ok(()) => {
                 conn.clear_first = false;
+                self.retry_after = None;
                 self.table.apply_installed(&ops);
+                for g in &group_adds {
+                    if let Some(spec) = self.desired_groups.get(&g.group.group_id) {
+                        self.installed_groups.insert(g.group.group_id, spec.clone());
+                    }
+                }
+                for id in &group_dels {
+                    self.installed_groups.remove(id);
+                }
                 self.seqno += 1;
                 match conn.client.barrier().await {
                     Ok(()) => {
@@ -369,11 +444,45 @@ impl FlowEngine {
                 Some(self.seqno)
             }
             Err(e) => {
-                warn!(error = %e, flow_mods = n, "bundle rejected; nothing of it was installed");
+                // Set the refused flow operations aside (logged with their cookie, which names
+                // the Southbound row) and retry the rest soon.
+                if let openflow::io::IoError::Bundle { failed, .. } = &e {
+                    for (idx, err) in failed {
+                        let Some(i) = usize::try_from(*idx)
+                            .ok()
+                            .and_then(|i| i.checked_sub(n_pre))
+                        else {
+                            warn!(index = idx, error = ?err, "switch refused a group or the initial clear");
+                            continue;
+                        };
+                        if let Some(op) = ops.get(i) {
+                            let (k, body) = match op {
+                                FlowOp::Add(k, b) | FlowOp::Modify(k, b) => (k, Some(b.clone())),
+                                FlowOp::Delete(k) => (k, None),
+                            };
+                            warn!(
+                                table = k.table,
+                                priority = k.priority,
+                                cookie = format_args!("{:#x}", body.as_ref().map_or(0, |b| b.cookie)),
+                                flow = %k.matches,
+                                error = ?err,
+                                "switch refused a flow; it is left out"
+                            );
+                            self.rejected.insert(std::sync::Arc::clone(k), body);
+                        }
+                    }
+                } else {
+                    warn!(error = %e, flow_mods = n, "bundle failed; nothing of it was installed");
+                }
                 self.table.retry(&ops);
-                if matches!(e, openflow::io::IoError::Stopped) {
+                if matches!(
+                    e,
+                    openflow::io::IoError::Stopped | openflow::io::IoError::Disconnected(_)
+                ) {
                     self.conn = None;
                 }
+                self.retry_after = Some(Instant::now() + Duration::from_millis(200));
+                self.pending_event = true;
                 None
             }
         }
@@ -409,6 +518,8 @@ impl FlowEngine {
                 conn.tlv_index = None;
                 conn.clear_first = true;
                 self.table.clear_installed();
+                self.installed_groups.clear();
+                self.rejected.clear();
             }
             Some(AsyncEvent::Disconnected(e)) => {
                 warn!(error = %e, "integration bridge connection lost")

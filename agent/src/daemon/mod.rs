@@ -541,6 +541,7 @@ impl State {
         };
         let sync = self.nb_cfg.wants(snap.nb_cfg) || self.if_status.has_waiting();
         if let Some(seqno) = self.flows.install(installed, sync).await {
+            self.lflows.sync_tables();
             self.if_status.handle_install_sent(seqno);
             self.nb_cfg.handle_install_sent(seqno, snap.nb_cfg);
         }
@@ -713,6 +714,7 @@ fn produce_flows(
         full: out.full,
         changed: out.changed,
         removed: out.removed,
+        groups: Some(lflows.desired_groups()),
     };
 
     // Physical flows (recomputed whole: they are O(ports); only changed rows reach the table).
