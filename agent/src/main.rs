@@ -122,25 +122,6 @@ fn run_daemon(program: &str, args: daemon_args::DaemonArgs) -> anyhow::Result<()
     result.map_err(|e| anyhow::anyhow!("{program}: {e}"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn cli_definition_is_consistent() {
-        Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn every_subcommand_word_is_a_clap_subcommand() {
-        let cmd = Cli::command();
-        for w in SUBCOMMANDS {
-            assert!(cmd.find_subcommand(w).is_some(), "{w}");
-        }
-    }
-}
-
 /// Writes and locks the pidfile as OVS daemons do (`fcntl(F_SETLK)` write lock on the whole
 /// file), refusing to start when another live process holds it.
 fn write_pidfile(
@@ -175,4 +156,23 @@ fn write_pidfile(
     writeln!(file, "{}", std::process::id())?;
     file.flush()?;
     Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_subcommand_word_is_a_clap_subcommand() {
+        let cmd = Cli::command();
+        for w in SUBCOMMANDS {
+            assert!(cmd.find_subcommand(w).is_some(), "{w}");
+        }
+    }
 }

@@ -48,10 +48,16 @@ fn compile_throughput() {
 fn big_address_set() {
     let symtab = Symtab::ovn();
     let mut ctx = lflow::context::Context::new();
-    let addrs: Vec<String> = (0..20_000u32).map(|i| format!("10.{}.{}.{}", i >> 16, (i >> 8) & 0xff, i & 0xff)).collect();
+    let addrs: Vec<String> = (0..20_000u32)
+        .map(|i| format!("10.{}.{}.{}", i >> 16, (i >> 8) & 0xff, i & 0xff))
+        .collect();
     ctx.add_address_set("big", addrs.iter().map(String::as_str));
     let start = Instant::now();
     let m = compile("ip4.src == $big && tcp.dst == {80, 443}", &symtab, &ctx, 0).expect("compiles");
-    println!("20000-address set: {} flows in {:?}", m.len(), start.elapsed());
+    println!(
+        "20000-address set: {} flows in {:?}",
+        m.len(),
+        start.elapsed()
+    );
     assert_eq!(m.len(), 20_000 + 2 + 1);
 }

@@ -144,7 +144,7 @@ async fn dispatch(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Show { bridge } => ofctl::show(&target(bridge)?, out).await?,
         Command::DumpTlvMap { bridge } => ofctl::dump_tlv_map(&target(bridge)?, out).await?,
         Command::AddTlvMap { bridge, map } => {
-            ofctl::add_tlv_map(&target(bridge)?, TlvMap::parse_list(map)?).await?
+            ofctl::add_tlv_map(&target(bridge)?, TlvMap::parse_list(map)?).await?;
         }
         Command::DumpMeters { bridge, meter } => {
             let id = match meter {
@@ -238,8 +238,8 @@ fn read(file: &str) -> anyhow::Result<String> {
 /// A diff-flows source: an existing file, else a bridge / target.
 async fn flows_of(source: &str) -> anyhow::Result<Vec<openflow::msg::FlowMod>> {
     if std::path::Path::new(source).is_file() {
-        return Ok(ofctl::parse_flow_file(&read(source)?, ofctl::FlowCmd::Add)
-            .with_context(|| source.to_owned())?);
+        return ofctl::parse_flow_file(&read(source)?, ofctl::FlowCmd::Add)
+            .with_context(|| source.to_owned());
     }
     Ok(ofctl::fetch_flows(&target(source)?).await?)
 }

@@ -186,10 +186,10 @@ fn dump(r: &Replica, only: Option<&str>) -> anyhow::Result<()> {
             writeln!(out, "{}", row_line(t.schema(), *u, row, &[]))?;
         }
     }
-    if let Some(o) = only {
-        if r.table(o).is_none() {
-            bail!("no table {o} in {}", r.schema().name);
-        }
+    if let Some(o) = only
+        && r.table(o).is_none()
+    {
+        bail!("no table {o} in {}", r.schema().name);
     }
     Ok(())
 }

@@ -355,9 +355,7 @@ impl FlowEngine {
         if !computed.changed && !conn.clear_first && !sync {
             return None;
         }
-        if conn.tlv_index.is_none() {
-            return None;
-        }
+        conn.tlv_index?;
         let clear = conn.clear_first;
         let mut ops = if clear {
             self.table.diff_all()
@@ -522,10 +520,10 @@ impl FlowEngine {
                 self.rejected.clear();
             }
             Some(AsyncEvent::Disconnected(e)) => {
-                warn!(error = %e, "integration bridge connection lost")
+                warn!(error = %e, "integration bridge connection lost");
             }
             Some(AsyncEvent::Error { xid, error }) => {
-                warn!(xid, error = ?error, "switch refused a message")
+                warn!(xid, error = ?error, "switch refused a message");
             }
             Some(_) => {}
             None => {

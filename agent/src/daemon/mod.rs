@@ -153,7 +153,7 @@ impl State {
         tokio::spawn(async move {
             match server.reconcile().await {
                 Ok(removed) if !removed.is_empty() => {
-                    info!(?removed, "CNI: removed ports of vanished pods")
+                    info!(?removed, "CNI: removed ports of vanished pods");
                 }
                 Ok(_) => {}
                 Err(e) => warn!(error = %e, "CNI: startup reconciliation failed"),

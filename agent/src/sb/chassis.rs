@@ -89,7 +89,7 @@ pub fn chassis_ops(cfg: &ChassisConfig, facts: &ChassisFacts, sb: &Replica) -> V
                     [
                         ("name", Datum::from(cfg.system_id.as_str())),
                         ("hostname", Datum::from(cfg.hostname.as_str())),
-                        ("encaps", Datum::set(encap_refs.clone())),
+                        ("encaps", Datum::set(encap_refs)),
                         ("other_config", map_of(&other_config)),
                         (
                             "transport_zones",
@@ -125,7 +125,7 @@ pub fn chassis_ops(cfg: &ChassisConfig, facts: &ChassisFacts, sb: &Replica) -> V
             }
             if !encaps_ok(&c) {
                 insert_encaps(&mut ops, &mut encap_refs);
-                row.push(("encaps", Datum::set(encap_refs.clone())));
+                row.push(("encaps", Datum::set(encap_refs)));
             }
             if !row.is_empty() {
                 ops.push(Operation::update("Chassis", where_uuid(uuid), row));

@@ -37,6 +37,9 @@ pub struct McGroup {
     pub ports: Vec<String>,
 }
 
+/// One of this chassis's Encap rows: uuid, type, ip.
+pub type OwnEncap = (Uuid, String, String);
+
 /// What the agent reads from the Southbound DB each iteration.
 #[derive(Debug, Clone, Default)]
 pub struct SbSnapshot {
@@ -54,8 +57,8 @@ pub struct SbSnapshot {
     pub remote_chassis: Vec<tunnel::RemoteChassis>,
     /// Multicast groups.
     pub mc_groups: Vec<McGroup>,
-    /// This chassis's row and its encaps (uuid, type, ip), once registered.
-    pub me: Option<(Uuid, Vec<(Uuid, String, String)>)>,
+    /// This chassis's row and its encaps, once registered.
+    pub me: Option<(Uuid, Vec<OwnEncap>)>,
 }
 
 fn map(m: ovsdb::views::MapRef<'_>) -> BTreeMap<String, String> {

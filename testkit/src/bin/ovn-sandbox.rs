@@ -198,7 +198,7 @@ fn run(args: &Args, stop: &AtomicBool) -> Result<()> {
     println!("setup took {:.2?}", t0.elapsed());
     match &verdict {
         Verdict::Pinging => {
-            println!("OK: p1 <-> p2 ping through the Geneve tunnel, and p1 -> p3 is routed by lr1")
+            println!("OK: p1 <-> p2 ping through the Geneve tunnel, and p1 -> p3 is routed by lr1");
         }
         Verdict::AgentNotReady(why) => print_agent_missing(&agent_bin, why),
     }
