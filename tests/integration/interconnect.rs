@@ -125,6 +125,17 @@ fn zone_transit(az: &testkit::Central, n: u8, gw: &str) {
 
 #[test]
 fn pods_in_two_zones_ping_through_the_transit_switch() {
+    cross_zone_ping(false);
+}
+
+/// The same with ovn-agent in place of ovn-controller on both gateways (issue 7): it publishes
+/// `is-interconn`, tunnels to the remote zone's gateway and outputs `remote` ports through it.
+#[test]
+fn pods_in_two_zones_ping_with_ovn_agent() {
+    cross_zone_ping(true);
+}
+
+fn cross_zone_ping(ovn_agent: bool) {
     let t = Duration::from_secs(30);
     let ic = Ic::start().expect("IC databases");
     let root = ic.root().to_owned();
@@ -136,7 +147,11 @@ fn pods_in_two_zones_ping_through_the_transit_switch() {
         let mut hv2 = Chassis::start(&az2, "hv2").expect("hv2");
         for hv in [&mut hv1, &mut hv2] {
             hv.set_interconn(true).unwrap();
-            hv.start_ovn_controller().expect("ovn-controller");
+            if ovn_agent {
+                crate::support_agent::start_ovn_agent(hv);
+            } else {
+                hv.start_ovn_controller().expect("ovn-controller");
+            }
         }
         let a1 = hv1
             .add_pod("a1", "00:00:00:01:00:11", "10.0.1.11/24", Some("10.0.1.1"))
