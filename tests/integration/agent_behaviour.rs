@@ -508,3 +508,78 @@ fn agent_reports_a_malformed_logical_flow_and_installs_the_rest() {
         central.northd_appctl(&["resume"]).expect("resume northd");
     });
 }
+
+/// Issue 7: renumbering a patch port's tunnel key (`requested-tnl-key`, as ovn-ic does when
+/// two zones race) must update every flow that uses the key, on both sides of the patch.
+/// ovn-controller 23.03 keeps the old key in the peer's table-65 flow, so an ACL on
+/// `inport == "ls2-lr1"` stops matching; with ovn-agent it keeps working.
+#[test]
+fn agent_patch_port_renumbering_keeps_traffic_and_acls() {
+    with_central(|central| {
+        let (hv1, pods) = routed(central, &[("ls1", 1), ("ls2", 1)]);
+        let (p1, p2) = (&pods[0], &pods[1]);
+        // Echo requests entering ls2 from the router are dropped; replies are not.
+        nb(
+            central,
+            &[
+                "acl-add",
+                "ls2",
+                "from-lport",
+                "1001",
+                r#"inport == "ls2-lr1" && icmp4.type == 8"#,
+                "drop",
+            ],
+        );
+        wait_hv(central, &hv1, 20);
+        must_ping(&hv1, p2, p1.ip());
+        assert!(
+            wait_blocked(p1, p2.ip(), PING_WAIT),
+            "ACL does not block p1 → p2"
+        );
+
+        nb(
+            central,
+            &[
+                "set",
+                "Logical_Switch_Port",
+                "ls2-lr1",
+                "options:requested-tnl-key=77",
+            ],
+        );
+        assert!(
+            testkit::wait_until(Duration::from_secs(20), || {
+                central
+                    .sbctl(&[
+                        "--bare",
+                        "--columns=tunnel_key",
+                        "find",
+                        "Port_Binding",
+                        "logical_port=ls2-lr1",
+                    ])
+                    .is_ok_and(|k| k.trim() == "77")
+            }),
+            "northd did not renumber ls2-lr1"
+        );
+        wait_hv(central, &hv1, 20);
+        // The peer's patch flow now enters ls2 with the new key ...
+        let flows = dump_flows(&hv1);
+        assert!(
+            flows
+                .iter()
+                .any(|f| f.contains("table=65") && f.contains("set_field:0x4d->reg14")),
+            "no table-65 flow loads the new key 0x4d:\n{}",
+            flows
+                .iter()
+                .filter(|f| f.contains("table=65"))
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        // ... so traffic still flows and the ACL on that port still holds.
+        must_ping(&hv1, p2, p1.ip());
+        assert!(
+            wait_blocked(p1, p2.ip(), PING_WAIT),
+            "ACL on the renumbered port stopped matching"
+        );
+    });
+}
