@@ -8,7 +8,7 @@ use lflow::context::Context;
 use lflow::expr::{
     ParseEnv, annotate, evaluate_condition, normalize, parse_string, simplify, to_matches,
 };
-use lflow::lex::{Lexer, TokenKind};
+use lflow::lex::{Lexer, NumFormat, TokenKind};
 use lflow::symtab::Symtab;
 use proptest::prelude::*;
 
@@ -157,8 +157,18 @@ fn relex_all(input: &str) {
         let text = lexer.token.to_string();
         let mut l2 = Lexer::new(&text);
         l2.get();
+        let mut expected = lexer.token.clone();
+        // Upstream prints a hexadecimal zero as `0` (OVS `ds_put_hex`), which re-lexes as a
+        // decimal zero: the same value, another format.
+        if expected.kind == TokenKind::Integer
+            && expected.format == NumFormat::Hexadecimal
+            && expected.value == 0
+            && expected.wide.is_none()
+        {
+            expected.format = NumFormat::Decimal;
+        }
         assert_eq!(
-            l2.token, lexer.token,
+            l2.token, expected,
             "{input:?}: token {text:?} re-lexes differently"
         );
     }
