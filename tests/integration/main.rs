@@ -4,6 +4,7 @@
 //! parallel, and checks that its teardown left no process, namespace or directory behind.
 
 mod agent_behaviour;
+mod agent_cni;
 mod agent_equivalence;
 mod agent_two_chassis;
 mod foundation;

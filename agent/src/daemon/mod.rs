@@ -142,12 +142,23 @@ impl State {
     fn start_cni(&mut self, cfg: &ChassisConfig, sb: &Client) {
         let mut scfg = cni::server::ServerConfig::new(self.args.cni_socket.clone());
         scfg.bridge = cfg.bridge.clone();
-        let backend = std::sync::Arc::new(cni::ovsdb_backend::OvsdbBackend::new(
-            self.ovs.clone(),
-            sb.clone(),
-            None,
-            1500,
-        ));
+        // The CNI server keeps its own small replicas: it must see the Port_Binding of a pod
+        // before the pod is local, which the agent's conditional monitoring would not show.
+        let backend = match cfg.ovn_remote.as_deref().map(|sb_remote| {
+            cni::ovsdb_backend::OvsdbBackend::start(&self.args.ovs_remote, sb_remote, None, 1500)
+        }) {
+            Some(Ok(b)) => std::sync::Arc::new(b),
+            Some(Err(e)) => {
+                warn!(error = %e, "CNI server not started");
+                return;
+            }
+            None => std::sync::Arc::new(cni::ovsdb_backend::OvsdbBackend::new(
+                self.ovs.clone(),
+                sb.clone(),
+                None,
+                1500,
+            )),
+        };
         let server = std::sync::Arc::new(cni::server::CniServer::new(scfg, backend));
         let socket = self.args.cni_socket.clone();
         tokio::spawn(async move {

@@ -1,0 +1,164 @@
+//! Issue 8 through the agent: the `ovn-agent-cni` shim, executed as a container runtime does
+//! (CNI environment + stdin config), asks the CNI server inside a running `ovn-agent` for two
+//! pods; the agent creates their veths, plugs them into br-int, installs their flows, and the
+//! pods get the addresses OVN has for them and ping each other.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use testkit::{Central, Chassis, Netns};
+
+use crate::support::assert_torn_down;
+use crate::support_agent::{reference_mode, start_ovn_agent, wait_hv};
+
+/// The shim next to the agent binary (`cargo build -p cni --bin ovn-agent-cni`).
+fn shim_binary() -> PathBuf {
+    let agent = crate::support_agent::agent_binary();
+    let shim = agent.with_file_name("ovn-agent-cni");
+    assert!(
+        shim.is_file(),
+        "{} missing: build it with `cargo build -p cni --bin ovn-agent-cni`",
+        shim.display()
+    );
+    shim
+}
+
+fn shim(env: &[(&str, &str)], conf: &Value) -> (i32, Value) {
+    let mut child = Command::new(shim_binary())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn shim");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(conf.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "shim stdout is not JSON ({e}): {:?}; stderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), v)
+}
+
+#[test]
+fn agent_serves_cni_add_del_for_pods_that_then_ping() {
+    if reference_mode() {
+        // The real ovn-controller has no CNI server.
+        return;
+    }
+    let central = Central::start().expect("central");
+    let root = central.root().to_owned();
+    let id = central.id().to_owned();
+    {
+        let mut hv1 = Chassis::start(&central, "hv1").expect("hv1");
+        start_ovn_agent(&mut hv1);
+        central.nbctl(&["ls-add", "ls1"]).unwrap();
+        for (pod, mac, ip) in [
+            ("pod1", "0a:00:00:00:01:11", "10.0.1.11"),
+            ("pod2", "0a:00:00:00:01:12", "10.0.1.12"),
+        ] {
+            let lsp = format!("default_{pod}");
+            central
+                .nbctl(&[
+                    "lsp-add",
+                    "ls1",
+                    &lsp,
+                    "--",
+                    "lsp-set-addresses",
+                    &lsp,
+                    &format!("{mac} {ip}"),
+                ])
+                .unwrap();
+        }
+        wait_hv(&central, &hv1, 20);
+
+        let socket = hv1.dir().join("ovn-agent-cni.sock");
+        assert!(
+            testkit::wait_until(Duration::from_secs(10), || socket.exists()),
+            "the agent's CNI socket {} did not appear",
+            socket.display()
+        );
+        let conf = json!({"cniVersion": "1.0.0", "name": "ovn-agent", "type": "ovn-agent-cni",
+                          "socket": socket.to_str().unwrap(), "mtu": 1400});
+        let nss: Vec<Netns> = ["c1", "c2"]
+            .iter()
+            .map(|c| Netns::create(&format!("{id}-{c}")).expect("netns"))
+            .collect();
+        let mut ips = Vec::new();
+        for (i, (ns, pod)) in nss.iter().zip(["pod1", "pod2"]).enumerate() {
+            let netns = format!("/var/run/netns/{}", ns.name());
+            let cid = format!("{id}-cid{i}");
+            let args = format!("K8S_POD_NAMESPACE=default;K8S_POD_NAME={pod}");
+            let env = [
+                ("CNI_COMMAND", "ADD"),
+                ("CNI_CONTAINERID", cid.as_str()),
+                ("CNI_NETNS", netns.as_str()),
+                ("CNI_IFNAME", "eth0"),
+                ("CNI_PATH", "/opt/cni/bin"),
+                ("CNI_ARGS", args.as_str()),
+            ];
+            let (code, out) = shim(&env, &conf);
+            assert_eq!(
+                code,
+                0,
+                "ADD {pod} failed: {out}\nagent log:\n{}",
+                hv1.agent_log_tail(30)
+            );
+            let ip = out["ips"][0]["address"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            assert!(
+                ip.starts_with("10.0.1.1"),
+                "ADD {pod}: unexpected result {out}"
+            );
+            ips.push(ip.split('/').next().unwrap().to_owned());
+        }
+        // Both pods have their OVN addresses and reach each other through br-int.
+        let ping = |ns: &Netns, ip: &str| {
+            testkit::wait_until(Duration::from_secs(10), || {
+                ns.exec(&["ping", "-n", "-c", "1", "-W", "1", ip]).is_ok()
+            })
+        };
+        assert!(ping(&nss[0], &ips[1]), "pod1 cannot ping pod2 ({})", ips[1]);
+        assert!(ping(&nss[1], &ips[0]), "pod2 cannot ping pod1 ({})", ips[0]);
+
+        // DEL is idempotent and removes the OVS port.
+        for (i, ns) in nss.iter().enumerate() {
+            let netns = format!("/var/run/netns/{}", ns.name());
+            let cid = format!("{id}-cid{i}");
+            for _ in 0..2 {
+                let env = [
+                    ("CNI_COMMAND", "DEL"),
+                    ("CNI_CONTAINERID", cid.as_str()),
+                    ("CNI_NETNS", netns.as_str()),
+                    ("CNI_IFNAME", "eth0"),
+                    ("CNI_PATH", "/opt/cni/bin"),
+                ];
+                let (code, out) = shim(&env, &conf);
+                assert_eq!(code, 0, "DEL failed: {out}");
+            }
+        }
+        let ports = hv1.vsctl(&["list-ports", "br-int"]).unwrap();
+        assert!(
+            !ports.lines().any(|p| p.starts_with("ovn")),
+            "pod ports left on br-int after DEL: {ports}"
+        );
+        drop(nss);
+    }
+    drop(central);
+    assert_torn_down(&root, &id);
+}
