@@ -43,6 +43,10 @@ fn shim(env: &[(&str, &str)], conf: &Value) -> (i32, Value) {
         .write_all(conf.to_string().as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
+    // A successful DEL prints nothing (CNI spec).
+    if out.stdout.is_empty() {
+        return (out.status.code().unwrap_or(-1), Value::Null);
+    }
     let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "shim stdout is not JSON ({e}): {:?}; stderr: {}",
@@ -65,7 +69,38 @@ fn agent_serves_cni_add_del_for_pods_that_then_ping() {
     {
         let mut hv1 = Chassis::start(&central, "hv1").expect("hv1");
         start_ovn_agent(&mut hv1);
-        central.nbctl(&["ls-add", "ls1"]).unwrap();
+        // The pods' prefix and gateway come from the router port on their switch.
+        central
+            .nbctl(&[
+                "ls-add",
+                "ls1",
+                "--",
+                "lr-add",
+                "lr1",
+                "--",
+                "lrp-add",
+                "lr1",
+                "lr1-ls1",
+                "00:00:00:00:ff:01",
+                "10.0.1.1/24",
+                "--",
+                "lsp-add",
+                "ls1",
+                "ls1-lr1",
+                "--",
+                "lsp-set-type",
+                "ls1-lr1",
+                "router",
+                "--",
+                "lsp-set-addresses",
+                "ls1-lr1",
+                "router",
+                "--",
+                "lsp-set-options",
+                "ls1-lr1",
+                "router-port=lr1-ls1",
+            ])
+            .unwrap();
         for (pod, mac, ip) in [
             ("pod1", "0a:00:00:00:01:11", "10.0.1.11"),
             ("pod2", "0a:00:00:00:01:12", "10.0.1.12"),
@@ -133,7 +168,16 @@ fn agent_serves_cni_add_del_for_pods_that_then_ping() {
                 ns.exec(&["ping", "-n", "-c", "1", "-W", "1", ip]).is_ok()
             })
         };
-        assert!(ping(&nss[0], &ips[1]), "pod1 cannot ping pod2 ({})", ips[1]);
+        assert!(
+            ping(&nss[0], &ips[1]),
+            "pod1 cannot ping pod2 ({}):\n{}\n{}\n{}\n{}",
+            ips[1],
+            hv1.vsctl(&["show"]).unwrap_or_default(),
+            nss[0].exec(&["ip", "addr"]).unwrap_or_default(),
+            hv1.ofctl(&["dump-flows", "br-int", "table=0"])
+                .unwrap_or_default(),
+            hv1.agent_log_tail(20)
+        );
         assert!(ping(&nss[1], &ips[0]), "pod2 cannot ping pod1 ({})", ips[0]);
 
         // DEL is idempotent and removes the OVS port.

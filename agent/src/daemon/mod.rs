@@ -76,6 +76,8 @@ struct State {
     monitor_scope: Option<Option<crate::sb::monitor::MonitorScope>>,
     /// The packet-in handler task, for the current Southbound connection and bridge.
     pinctrl: Option<(String, tokio::task::JoinHandle<()>)>,
+    /// Run another iteration at once (the state read was known to be incomplete).
+    rerun: bool,
     /// Whether the CNI server was started (once, when both databases are first in sync).
     cni_started: bool,
     /// Logged once per distinct message so that a bad row does not flood the log.
@@ -458,6 +460,14 @@ impl State {
                 "Southbound monitor conditions updated"
             );
             self.monitor_scope = Some(scope);
+            // The rows the new conditions select arrive before the reply to a request sent
+            // after the change: until then the replica lacks them, and flows computed from it
+            // would be incomplete (a port reported up before its datapath's flows are in).
+            if let Err(e) = sb.request("echo", serde_json::json!([])).await {
+                debug!(error = %e, "echo after a monitor condition change failed");
+            }
+            self.rerun = true;
+            return;
         }
 
         // Conntrack zones: local ports and the NAT zones of local datapaths.
@@ -617,6 +627,7 @@ pub async fn run(args: DaemonArgs) -> Result<(), DaemonError> {
         lflows: crate::lflows::LflowCompiler::new(),
         physical: physical_glue::PhysicalCache::default(),
         cni_started: false,
+        rerun: false,
         monitor_scope: None,
         pinctrl: None,
         warned: Default::default(),
@@ -634,6 +645,9 @@ pub async fn run(args: DaemonArgs) -> Result<(), DaemonError> {
     let mut ovs_rx = st.ovs.subscribe();
     loop {
         st.iterate().await;
+        if std::mem::take(&mut st.rerun) {
+            continue;
+        }
         let mut sb_rx = st.sb.as_ref().map(|(_, c)| c.subscribe());
         let sb_changed = async {
             match sb_rx.as_mut() {
