@@ -178,6 +178,30 @@ fn agent_switch_pods_ping_tcp_and_report_up() {
         must_ping(&hv1, p1, p2.ip());
         assert!(p2.ping(p1.ip(), 3), "ping p2 → p1");
         tcp_transfer(p2, p1, p2.ip(), 5001, 256 * 1024);
+        // The debug tool annotates each flow with the Southbound row it came from.
+        if !reference_mode() {
+            let bin = crate::support_agent::agent_binary();
+            let mgmt = format!("unix:{}/br-int.mgmt", hv1.dir().display());
+            let db = format!("--db=unix:{}/db.sock", hv1.dir().display());
+            let out = hv1
+                .exec(&[
+                    bin.to_str().unwrap(),
+                    "ofctl",
+                    "dump-flows",
+                    &mgmt,
+                    "--annotate",
+                    &db,
+                ])
+                .expect("ovn-agent ofctl dump-flows --annotate");
+            assert!(
+                out.contains("# lflow "),
+                "no logical flow annotation:\n{out}"
+            );
+            assert!(
+                out.contains("# port_binding ") && out.contains("p1 (vif)"),
+                "no port binding annotation:\n{out}"
+            );
+        }
         // --wait=hv keeps working on later changes.
         nb(central, &["ls-add", "ls-later"]);
         wait_hv(central, &hv1, 20);
