@@ -225,3 +225,90 @@ fn cross_zone_ping(ovn_agent: bool) {
     drop(ic);
     assert_torn_down(&root, &id);
 }
+
+/// Issue 7, the harder interconnection cases with ovn-agent on every chassis: a pod on a
+/// chassis that is not its zone's gateway (its traffic reaches the gateway over the zone's own
+/// tunnel, through the distributed gateway port), and both zones configuring their transit
+/// ports at the same moment — the race that makes ovn-ic renumber a transit port's tunnel key
+/// (testbed guide, trap 6), after which every flow using the key must follow.
+#[test]
+fn ovn_agent_zones_ping_from_a_non_gateway_chassis_after_a_transit_race() {
+    let t = Duration::from_secs(40);
+    let ic = Ic::start().expect("IC databases");
+    let root = ic.root().to_owned();
+    let id = ic.id().to_owned();
+    {
+        let az1 = ic.start_az("az1").expect("az1");
+        let az2 = ic.start_az("az2").expect("az2");
+        let mut hv1 = Chassis::start(&az1, "hv1").expect("hv1");
+        let mut hv3 = Chassis::start(&az1, "hv3").expect("hv3");
+        let mut hv2 = Chassis::start(&az2, "hv2").expect("hv2");
+        hv1.set_interconn(true).unwrap();
+        hv2.set_interconn(true).unwrap();
+        for hv in [&mut hv1, &mut hv3, &mut hv2] {
+            crate::support_agent::start_ovn_agent(hv);
+        }
+        // a1 lives on hv3, which is not az1's gateway.
+        let a1 = hv3
+            .add_pod("a1", "00:00:00:01:00:11", "10.0.1.11/24", Some("10.0.1.1"))
+            .unwrap();
+        let b1 = hv2
+            .add_pod("b1", "00:00:00:02:00:11", "10.0.2.11/24", Some("10.0.2.1"))
+            .unwrap();
+        for (az, n, pod) in [(&az1, 1, &a1), (&az2, 2, &b1)] {
+            zone_network(az, n);
+            az.nbctl(&[
+                "lsp-add",
+                &format!("ls{n}"),
+                pod.name(),
+                "--",
+                "lsp-set-addresses",
+                pod.name(),
+                &pod.lsp_addresses(),
+            ])
+            .unwrap();
+        }
+        ic.ic_nbctl(&["ts-add", "ts1"]).unwrap();
+        for az in [&az1, &az2] {
+            wait_for("ts1 in the zone's NB", t, || {
+                az.nbctl(&[
+                    "--bare",
+                    "--columns=name",
+                    "find",
+                    "Logical_Switch",
+                    "name=ts1",
+                ])
+                .ok()
+                .filter(|o| o.trim() == "ts1")
+            })
+            .expect("transit switch");
+        }
+        // Both zones at once.
+        std::thread::scope(|s| {
+            s.spawn(|| zone_transit(&az1, 1, "hv1"));
+            s.spawn(|| zone_transit(&az2, 2, "hv2"));
+        });
+        for (az, lr, prefix) in [(&az1, "lr1", "10.0.2.0/24"), (&az2, "lr2", "10.0.1.0/24")] {
+            wait_for(&format!("{lr} to learn {prefix}"), t, || {
+                az.nbctl(&["lr-route-list", lr])
+                    .ok()
+                    .filter(|o| o.contains(prefix))
+            })
+            .expect("learned route");
+            az.nbctl(&["--wait=hv", "sync"]).expect("--wait=hv");
+        }
+        for (a, b) in [(&hv1, &hv2), (&hv2, &hv1), (&hv3, &hv1), (&hv1, &hv3)] {
+            assert!(a.warm_underlay(b.encap_ip()));
+        }
+        assert!(
+            a1.wait_ping(b1.ip(), t),
+            "no cross-zone ping a1 (non-gateway hv3) → b1; hv1:\n{}\nhv3:\n{}\nhv2:\n{}",
+            hv1.agent_log_tail(15),
+            hv3.agent_log_tail(15),
+            hv2.agent_log_tail(15)
+        );
+        assert!(b1.ping(a1.ip(), 3), "b1 → a1");
+    }
+    drop(ic);
+    assert_torn_down(&root, &id);
+}
