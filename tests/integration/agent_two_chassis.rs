@@ -109,3 +109,63 @@ fn agent_pods_on_two_chassis_talk_over_geneve() {
 fn agent_interoperates_with_real_ovn_controller() {
     run(true);
 }
+
+/// Issue 7: a chassis removed from the Southbound loses its tunnel port on the others; added
+/// back, it gets it again. Ports that are not tunnels are never touched.
+#[test]
+fn agent_removes_and_recreates_tunnels_with_chassis() {
+    let central = Central::start().expect("central");
+    let root = central.root().to_owned();
+    let id = central.id().to_owned();
+    {
+        let mut hv1 = Chassis::start(&central, "hv1").expect("hv1");
+        let mut hv2 = Chassis::start(&central, "hv2").expect("hv2");
+        start_ovn_agent(&mut hv1);
+        start_ovn_agent(&mut hv2);
+        let tunnels = |hv: &Chassis| -> Vec<String> {
+            hv.vsctl(&[
+                "--bare",
+                "--columns=name",
+                "find",
+                "Interface",
+                "type=geneve",
+            ])
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+        };
+        let t = std::time::Duration::from_secs(15);
+        assert!(
+            testkit::wait_until(t, || tunnels(&hv1).len() == 1),
+            "no tunnel hv1 → hv2"
+        );
+        let ports_before = hv1.vsctl(&["list-ports", "br-int"]).unwrap();
+
+        // hv2's agent stops (leaving its rows, as ovn-controller does), then hv2 is deleted.
+        hv2.stop_agent();
+        central.sbctl(&["chassis-del", "hv2"]).expect("chassis-del");
+        assert!(
+            testkit::wait_until(t, || tunnels(&hv1).is_empty()),
+            "tunnel to a deleted chassis not removed: {:?}\n{}",
+            tunnels(&hv1),
+            agent_log_tail(&hv1, 20)
+        );
+        let ports_after = hv1.vsctl(&["list-ports", "br-int"]).unwrap();
+        assert_eq!(
+            ports_after.lines().count() + 1,
+            ports_before.lines().count(),
+            "only the tunnel port may go: before {ports_before:?} after {ports_after:?}"
+        );
+
+        // hv2 comes back: it registers again and hv1 tunnels to it again.
+        start_ovn_agent(&mut hv2);
+        assert!(
+            testkit::wait_until(t, || tunnels(&hv1).len() == 1),
+            "tunnel to a re-added chassis not recreated\n{}",
+            agent_log_tail(&hv1, 20)
+        );
+    }
+    drop(central);
+    assert_torn_down(&root, &id);
+}
