@@ -94,6 +94,25 @@ fn run(mixed: bool) {
                 && wire.contains("ICMP echo request"),
             "no Geneve (UDP 6081) ping in both directions on hv2's link:\n{wire}"
         );
+        // An ACL holds across chassis: p2's echo requests to p1 are dropped (on whichever
+        // chassis the stage runs), p1's still get answers.
+        central
+            .nbctl(&[
+                "--wait=hv",
+                "acl-add",
+                "ls1",
+                "to-lport",
+                "1001",
+                &format!("ip4.src == {} && icmp4.type == 8", p2.ip()),
+                "drop",
+            ])
+            .expect("acl-add");
+        assert!(
+            crate::support_agent::wait_blocked(&p2, p1.ip(), Duration::from_secs(10)),
+            "ACL does not block p2@hv2 → p1@hv1\n{}",
+            logs(&hv1, &hv2)
+        );
+        assert!(p1.ping(p2.ip(), 3), "the ACL also blocks p1 → p2");
         assert!(hv1.agent_running() && hv2.agent_running(), "an agent died");
     }
     drop(central);
