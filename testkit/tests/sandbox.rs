@@ -25,6 +25,30 @@ fn sandbox_once_with_ovn_controller_pings_and_cleans_up() {
     assert!(pids_mentioning(&format!("{}/", root.display())).is_empty());
 }
 
+/// The README's main job: with ovn-agent on both chassis, p1@hv1 and p2@hv2 ping over Geneve
+/// and p1 reaches p3@hv2 through the router. Needs the `ovn-agent` binary next to
+/// `ovn-sandbox` (`cargo build -p agent`, which `cargo test --workspace` does).
+#[test]
+fn sandbox_once_with_ovn_agent_pings_and_routes() {
+    let agent = PathBuf::from(SANDBOX).with_file_name("ovn-agent");
+    assert!(
+        agent.is_file(),
+        "{} missing: run `cargo build -p agent` first",
+        agent.display()
+    );
+    let out = Command::new(SANDBOX)
+        .args(["--agent", "ovn-agent", "--once", "--agent-path"])
+        .arg(&agent)
+        .output()
+        .expect("run ovn-sandbox");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "sandbox failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("p1 -> p3 is routed by lr1"), "{stdout}");
+    let root = root_from(&stdout);
+    assert!(!root.exists(), "{} left behind", root.display());
+}
+
 #[test]
 fn a_killed_sandbox_is_reaped() {
     let mut child = Command::new(SANDBOX)
