@@ -69,6 +69,40 @@ fn gateways_of_two_zones_learn_each_other() {
     assert_torn_down(&root, &id);
 }
 
+/// Both zones' networks with one pod each (`ls1`/`ls2`), and transit switch `ts1` created and
+/// seen in both zones' NB.
+fn zones_with_pods_and_ts1(ic: &Ic, zones: [(&testkit::Central, &testkit::Pod); 2], t: Duration) {
+    for (i, (az, pod)) in zones.iter().enumerate() {
+        let n = u8::try_from(i + 1).unwrap();
+        zone_network(az, n);
+        az.nbctl(&[
+            "lsp-add",
+            &format!("ls{n}"),
+            pod.name(),
+            "--",
+            "lsp-set-addresses",
+            pod.name(),
+            &pod.lsp_addresses(),
+        ])
+        .unwrap();
+    }
+    ic.ic_nbctl(&["ts-add", "ts1"]).unwrap();
+    for (az, _) in zones {
+        wait_for("ts1 in the zone's NB", t, || {
+            az.nbctl(&[
+                "--bare",
+                "--columns=name",
+                "find",
+                "Logical_Switch",
+                "name=ts1",
+            ])
+            .ok()
+            .filter(|o| o.trim() == "ts1")
+        })
+        .expect("transit switch");
+    }
+}
+
 /// Per zone: a router `lr<n>` with a pod subnet `10.0.<n>.0/24` on switch `ls<n>`.
 fn zone_network(az: &testkit::Central, n: u8) {
     let lr = format!("lr{n}");
@@ -159,35 +193,7 @@ fn cross_zone_ping(ovn_agent: bool) {
         let b1 = hv2
             .add_pod("b1", "00:00:00:02:00:11", "10.0.2.11/24", Some("10.0.2.1"))
             .unwrap();
-        for (az, n, pod) in [(&az1, 1, &a1), (&az2, 2, &b1)] {
-            zone_network(az, n);
-            let ls = format!("ls{n}");
-            az.nbctl(&[
-                "lsp-add",
-                &ls,
-                pod.name(),
-                "--",
-                "lsp-set-addresses",
-                pod.name(),
-                &pod.lsp_addresses(),
-            ])
-            .unwrap();
-        }
-        ic.ic_nbctl(&["ts-add", "ts1"]).unwrap();
-        for az in [&az1, &az2] {
-            wait_for("ts1 in the zone's NB", t, || {
-                az.nbctl(&[
-                    "--bare",
-                    "--columns=name",
-                    "find",
-                    "Logical_Switch",
-                    "name=ts1",
-                ])
-                .ok()
-                .filter(|o| o.trim() == "ts1")
-            })
-            .expect("transit switch");
-        }
+        zones_with_pods_and_ts1(&ic, [(&az1, &a1), (&az2, &b1)], t);
         // One zone after the other: concurrent transit ports race for tunnel keys (guide §6).
         zone_transit(&az1, 1, "hv1");
         wait_for("ts1-lr1 as a remote port in az2", t, || {
@@ -255,34 +261,7 @@ fn ovn_agent_zones_ping_from_a_non_gateway_chassis_after_a_transit_race() {
         let b1 = hv2
             .add_pod("b1", "00:00:00:02:00:11", "10.0.2.11/24", Some("10.0.2.1"))
             .unwrap();
-        for (az, n, pod) in [(&az1, 1, &a1), (&az2, 2, &b1)] {
-            zone_network(az, n);
-            az.nbctl(&[
-                "lsp-add",
-                &format!("ls{n}"),
-                pod.name(),
-                "--",
-                "lsp-set-addresses",
-                pod.name(),
-                &pod.lsp_addresses(),
-            ])
-            .unwrap();
-        }
-        ic.ic_nbctl(&["ts-add", "ts1"]).unwrap();
-        for az in [&az1, &az2] {
-            wait_for("ts1 in the zone's NB", t, || {
-                az.nbctl(&[
-                    "--bare",
-                    "--columns=name",
-                    "find",
-                    "Logical_Switch",
-                    "name=ts1",
-                ])
-                .ok()
-                .filter(|o| o.trim() == "ts1")
-            })
-            .expect("transit switch");
-        }
+        zones_with_pods_and_ts1(&ic, [(&az1, &a1), (&az2, &b1)], t);
         // Both zones at once.
         std::thread::scope(|s| {
             s.spawn(|| zone_transit(&az1, 1, "hv1"));
