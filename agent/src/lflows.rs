@@ -229,6 +229,16 @@ impl LflowCompiler {
             .collect()
     }
 
+    /// The meters the compiled flows use, by id, with their name (`__string: …` for inline
+    /// `set_meter` meters, else a Southbound Meter name).
+    pub fn desired_meters(&self) -> std::collections::BTreeMap<u32, String> {
+        self.meters
+            .desired()
+            .into_iter()
+            .map(|(id, s)| (id, s.to_owned()))
+            .collect()
+    }
+
     /// Marks the desired groups and meters as installed (ids of removed ones become free).
     pub fn sync_tables(&mut self) {
         self.groups.sync();

@@ -607,3 +607,40 @@ fn agent_patch_port_renumbering_keeps_traffic_and_acls() {
         );
     });
 }
+
+/// Meters: a QoS rate limit compiles to `set_meter`, whose meter must be installed (meters go
+/// outside the bundle) for the flow using it to be accepted; traffic still flows.
+#[test]
+fn agent_installs_meters_for_qos_rate_limits() {
+    with_central(|central| {
+        let (hv1, pods) = one_switch(central, 2);
+        let (p1, p2) = (&pods[0], &pods[1]);
+        nb(
+            central,
+            &[
+                "qos-add",
+                "ls1",
+                "from-lport",
+                "100",
+                r#"inport == "p1""#,
+                "rate=10000",
+                "burst=1000",
+            ],
+        );
+        wait_hv(central, &hv1, 20);
+        let mgmt = format!("unix:{}/br-int.mgmt", hv1.dir().display());
+        let meters = hv1
+            .exec(&["ovs-ofctl", "-O", "OpenFlow15", "dump-meters", &mgmt])
+            .unwrap();
+        assert!(
+            meters.contains("meter=") && meters.contains("rate=10000"),
+            "no QoS meter:\n{meters}"
+        );
+        let flows = dump_flows(&hv1);
+        assert!(
+            flows.iter().any(|f| f.contains("meter:")),
+            "no flow uses the meter"
+        );
+        must_ping(&hv1, p1, p2.ip());
+    });
+}

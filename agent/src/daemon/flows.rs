@@ -90,6 +90,8 @@ pub struct FlowUpdate {
     pub removed: Vec<SourceId>,
     /// The groups the flows use (id → OVS group specification), when known.
     pub groups: Option<std::collections::BTreeMap<u32, String>>,
+    /// The meters the flows use (id → configuration), when known.
+    pub meters: Option<std::collections::BTreeMap<u32, openflow::msg::MeterConfig>>,
 }
 
 /// The result of a computation.
@@ -124,6 +126,9 @@ pub struct FlowEngine {
     /// Groups wanted and groups installed (id → specification).
     desired_groups: std::collections::BTreeMap<u32, String>,
     installed_groups: std::collections::BTreeMap<u32, String>,
+    /// Meters wanted and installed.
+    desired_meters: std::collections::BTreeMap<u32, openflow::msg::MeterConfig>,
+    installed_meters: std::collections::BTreeMap<u32, openflow::msg::MeterConfig>,
     /// Flow operations the switch refused, with what was refused: not retried until the
     /// desired flow changes, so that one bad flow does not block every other one.
     rejected:
@@ -178,6 +183,8 @@ impl FlowEngine {
             pending_event: false,
             desired_groups: std::collections::BTreeMap::new(),
             installed_groups: std::collections::BTreeMap::new(),
+            desired_meters: std::collections::BTreeMap::new(),
+            installed_meters: std::collections::BTreeMap::new(),
             rejected: std::collections::HashMap::new(),
             retry_after: None,
         }
@@ -315,6 +322,12 @@ impl FlowEngine {
             self.desired_groups = g;
             changed = true;
         }
+        if let Some(m) = update.meters
+            && m != self.desired_meters
+        {
+            self.desired_meters = m;
+            changed = true;
+        }
         for source in update.removed {
             self.table.remove_source(source);
         }
@@ -395,6 +408,47 @@ impl FlowEngine {
                 group_dels.push(*id);
             }
         }
+        // Meters cannot be bundled: new and changed ones go first (after a delete-all on a new
+        // connection), stale ones after the bundle.
+        let mut meter_msgs = Vec::new();
+        if clear {
+            meter_msgs.push(Message::MeterMod(openflow::msg::MeterMod {
+                command: openflow::msg::MeterCommand::DELETE,
+                meter: openflow::msg::MeterConfig {
+                    meter_id: 0xffff_ffff,
+                    flags: 0,
+                    bands: Vec::new(),
+                },
+            }));
+        }
+        for (id, m) in &self.desired_meters {
+            if self.installed_meters.get(id) == Some(m) {
+                continue;
+            }
+            let command = if self.installed_meters.contains_key(id) {
+                openflow::msg::MeterCommand::MODIFY
+            } else {
+                openflow::msg::MeterCommand::ADD
+            };
+            meter_msgs.push(Message::MeterMod(openflow::msg::MeterMod {
+                command,
+                meter: m.clone(),
+            }));
+        }
+        if !meter_msgs.is_empty() {
+            match conn.client.send_all(meter_msgs).await {
+                Ok(()) => {}
+                Err(e) => warn!(error = %e, "some meters were refused"),
+            }
+            // Whatever the switch took, record the wish; refused ones are logged above.
+            self.installed_meters = self.desired_meters.clone();
+        }
+        let stale_meters: Vec<u32> = self
+            .installed_meters
+            .keys()
+            .filter(|id| !self.desired_meters.contains_key(id))
+            .copied()
+            .collect();
         if ops.is_empty() && !clear && group_adds.is_empty() && group_dels.is_empty() {
             // Nothing to change: the state is already installed, acknowledge it right away.
             self.seqno += 1;
@@ -427,6 +481,27 @@ impl FlowEngine {
                 }
                 for id in &group_dels {
                     self.installed_groups.remove(id);
+                }
+                if !stale_meters.is_empty() {
+                    let dels = stale_meters
+                        .iter()
+                        .map(|id| {
+                            Message::MeterMod(openflow::msg::MeterMod {
+                                command: openflow::msg::MeterCommand::DELETE,
+                                meter: openflow::msg::MeterConfig {
+                                    meter_id: *id,
+                                    flags: 0,
+                                    bands: Vec::new(),
+                                },
+                            })
+                        })
+                        .collect();
+                    if let Err(e) = conn.client.send_all(dels).await {
+                        warn!(error = %e, "deleting stale meters failed");
+                    }
+                    for id in &stale_meters {
+                        self.installed_meters.remove(id);
+                    }
                 }
                 self.seqno += 1;
                 match conn.client.barrier().await {
@@ -517,6 +592,7 @@ impl FlowEngine {
                 conn.clear_first = true;
                 self.table.clear_installed();
                 self.installed_groups.clear();
+                self.installed_meters.clear();
                 self.rejected.clear();
             }
             Some(AsyncEvent::Disconnected(e)) => {

@@ -677,6 +677,49 @@ pub async fn run(args: DaemonArgs) -> Result<(), DaemonError> {
     Ok(())
 }
 
+/// The configurations of the meters the flows use: inline `set_meter` specifications, or
+/// Southbound Meter rows by name.
+fn meter_configs(
+    sb: &ovsdb::Replica,
+    wanted: &std::collections::BTreeMap<u32, String>,
+    warned: &mut std::collections::HashSet<String>,
+) -> std::collections::BTreeMap<u32, openflow::msg::MeterConfig> {
+    use ovsdb::views::ovn_sb::{Meter, MeterBand};
+    let bands = sb.typed::<MeterBand>();
+    let meters = sb.typed::<Meter>();
+    let mut out = std::collections::BTreeMap::new();
+    for (id, name) in wanted {
+        let row = meters
+            .as_ref()
+            .and_then(|t| t.iter().find(|m| m.name() == name));
+        let row_bands: Vec<(u32, u32)> = row
+            .map(|m| {
+                m.bands()
+                    .filter_map(|u| bands.as_ref().and_then(|t| t.get(&u)))
+                    .map(|b| {
+                        (
+                            u32::try_from(b.rate()).unwrap_or(u32::MAX),
+                            u32::try_from(b.burst_size()).unwrap_or(u32::MAX),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let sb_meter = row.map(|m| (m.unit(), row_bands.as_slice()));
+        match crate::ofctrl::group_spec::meter_config(*id, name, sb_meter) {
+            Ok(m) => {
+                out.insert(*id, m);
+            }
+            Err(e) => {
+                if warned.insert(e.clone()) {
+                    warn!("{e}");
+                }
+            }
+        }
+    }
+    out
+}
+
 fn dp_type_cap<'a>(inputs: &'a flows::Inputs<'_>, cap: &str) -> Option<&'a str> {
     let dt = inputs
         .ovs
@@ -740,6 +783,11 @@ fn produce_flows(
         changed: out.changed,
         removed: out.removed,
         groups: Some(lflows.desired_groups()),
+        meters: Some(meter_configs(
+            inputs.sb_replica,
+            &lflows.desired_meters(),
+            warned,
+        )),
     };
 
     // Physical flows (recomputed whole: they are O(ports); only changed rows reach the table).

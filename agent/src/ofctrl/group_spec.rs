@@ -130,3 +130,64 @@ mod tests {
         assert!(parse_group_spec(1, "type=select,bucket=actions=bogus(").is_err());
     }
 }
+
+/// The meter configuration of meter `id` named `name` by the action encoder: an inline
+/// `__string: uuid <lflow uuid> <spec>` meter (`set_meter`) is `meter=<id>,<spec>`; any other
+/// name is a Southbound Meter row, given as (unit, bands of (rate, burst size)).
+pub fn meter_config(
+    id: u32,
+    name: &str,
+    sb_meter: Option<(&str, &[(u32, u32)])>,
+) -> Result<openflow::msg::MeterConfig, String> {
+    use openflow::msg::{MeterBand, MeterConfig, meter_flags};
+    if let Some(rest) = name.strip_prefix("__string: ") {
+        // `uuid <36 characters> ` precedes the specification (upstream skips 52 bytes).
+        let spec = rest
+            .strip_prefix("uuid ")
+            .and_then(|r| r.get(37..))
+            .unwrap_or(rest);
+        let mut m: MeterConfig = format!("meter={id},{spec}")
+            .parse()
+            .map_err(|e| format!("meter {name:?}: {e:?}"))?;
+        m.meter_id = id;
+        return Ok(m);
+    }
+    let (unit, bands) = sb_meter.ok_or_else(|| format!("could not find meter named {name:?}"))?;
+    let mut flags = meter_flags::STATS
+        | if unit == "pktps" {
+            meter_flags::PKTPS
+        } else {
+            meter_flags::KBPS
+        };
+    if bands.iter().any(|(_, b)| *b != 0) {
+        flags |= meter_flags::BURST;
+    }
+    Ok(MeterConfig {
+        meter_id: id,
+        flags,
+        bands: bands
+            .iter()
+            .map(|&(rate, burst_size)| MeterBand::Drop { rate, burst_size })
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod meter_tests {
+    use super::*;
+
+    #[test]
+    fn inline_and_named_meters() {
+        let m = meter_config(
+            2,
+            "__string: uuid aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee kbps burst stats bands=type=drop rate=100 burst_size=1000",
+            None,
+        )
+        .unwrap();
+        assert_eq!(m.meter_id, 2);
+        assert_eq!(m.bands.len(), 1);
+        let n = meter_config(3, "acl-logging", Some(("pktps", &[(10, 0)]))).unwrap();
+        assert_eq!(n.meter_id, 3);
+        assert!(meter_config(4, "missing", None).is_err());
+    }
+}
