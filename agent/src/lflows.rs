@@ -56,6 +56,12 @@ pub struct LflowCompiler {
     cache: HashMap<Uuid, (u64, Vec<DesiredFlow>)>,
     /// Fingerprint of the compile context of the last run; a change recompiles everything.
     ctx_fingerprint: Option<u64>,
+    /// Address set and port group hashes of the last run.
+    set_hashes: HashMap<String, u64>,
+    /// The address sets and port groups each logical flow's match names.
+    refs: HashMap<Uuid, Vec<String>>,
+    /// Flows recompiled because an address set or port group they name changed.
+    pub recompiled_for_sets: u64,
     /// Next conjunction id: every (re)compiled flow takes a fresh range, so ids never collide
     /// with those of flows being replaced in the same install.
     next_conj: u32,
@@ -150,28 +156,15 @@ impl lflow::actions::PortLookup for DpPorts<'_> {
     }
 }
 
-/// A hash of everything besides the logical flows themselves that compilation depends on: a
-/// change to it (a port added, an address set member, residency, …) recompiles every flow.
+/// A hash of what every flow's compilation depends on besides the flow itself and the address
+/// sets and port groups it names: a change (a port added, residency, local datapaths …)
+/// recompiles every flow.
 fn fingerprint(ctx: &Context, inp: &CompileInput<'_>) -> u64 {
     use std::collections::BTreeMap;
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     let ports: BTreeMap<&String, &u32> = ctx.ports.iter().collect();
     ports.hash(&mut h);
-    if let Some(t) = inp.sb.typed::<AddressSet>() {
-        let mut sets: Vec<(&str, Vec<&str>)> = t
-            .iter()
-            .map(|a| (a.name(), a.addresses().collect()))
-            .collect();
-        sets.sort();
-        sets.hash(&mut h);
-    }
-    if let Some(t) = inp.sb.typed::<PortGroup>() {
-        let mut pgs: Vec<(&str, Vec<&str>)> =
-            t.iter().map(|g| (g.name(), g.ports().collect())).collect();
-        pgs.sort();
-        pgs.hash(&mut h);
-    }
     inp.resident.hash(&mut h);
     inp.related.hash(&mut h);
     inp.local_datapaths.hash(&mut h);
@@ -191,6 +184,37 @@ fn fingerprint(ctx: &Context, inp: &CompileInput<'_>) -> u64 {
     dps.sort_unstable();
     dps.hash(&mut h);
     h.finish()
+}
+
+/// A hash per address set (`as:<name>`) and port group (`pg:<Southbound name>`): a change
+/// recompiles only the flows that name it.
+fn set_hashes(inp: &CompileInput<'_>) -> HashMap<String, u64> {
+    use std::hash::{Hash, Hasher};
+    let hash = |v: &[&str]| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut v = v.to_vec();
+        v.sort_unstable();
+        v.hash(&mut h);
+        h.finish()
+    };
+    let mut out = HashMap::new();
+    if let Some(t) = inp.sb.typed::<AddressSet>() {
+        for a in t.iter() {
+            out.insert(
+                format!("as:{}", a.name()),
+                hash(&a.addresses().collect::<Vec<_>>()),
+            );
+        }
+    }
+    if let Some(t) = inp.sb.typed::<PortGroup>() {
+        for g in t.iter() {
+            out.insert(
+                format!("pg:{}", g.name()),
+                hash(&g.ports().collect::<Vec<_>>()),
+            );
+        }
+    }
+    out
 }
 
 /// Converts encoded actions to the `openflow` crate's instructions; when an action has no
@@ -253,6 +277,9 @@ impl LflowCompiler {
             meters: ExtendTable::new(),
             cache: HashMap::new(),
             ctx_fingerprint: None,
+            set_hashes: HashMap::new(),
+            refs: HashMap::new(),
+            recompiled_for_sets: 0,
             next_conj: 1,
             last_compiled: 0,
             full_recomputes: 0,
@@ -326,6 +353,19 @@ impl LflowCompiler {
             self.incremental_runs += 1;
         }
         result.full = full;
+        let new_sets = set_hashes(inp);
+        let changed_sets: HashSet<String> = new_sets
+            .iter()
+            .filter(|(k, v)| self.set_hashes.get(*k) != Some(*v))
+            .map(|(k, _)| k.clone())
+            .chain(
+                self.set_hashes
+                    .keys()
+                    .filter(|k| !new_sets.contains_key(*k))
+                    .cloned(),
+            )
+            .collect();
+        self.set_hashes = new_sets;
         let groups = inp.sb.typed::<LogicalDpGroup>();
         let Some(lflows) = inp.sb.typed::<LogicalFlow>() else {
             result.removed = self.cache.drain().map(|(u, _)| u.as_u128()).collect();
@@ -381,8 +421,16 @@ impl LflowCompiler {
                     .get(&lf.uuid())
                     .is_some_and(|(h, _)| *h == content)
             {
-                continue;
+                let names_changed = self
+                    .refs
+                    .get(&lf.uuid())
+                    .is_some_and(|r| r.iter().any(|n| changed_sets.contains(n)));
+                if !names_changed {
+                    continue;
+                }
+                self.recompiled_for_sets += 1;
             }
+            let mut lf_refs = lflow::expr::ExprRefs::default();
             let mut out: Vec<DesiredFlow> = Vec::new();
             // Groups and meters of the previous compilation of this flow are released first.
             self.groups.remove_lflow(lf.uuid().as_u128());
@@ -455,7 +503,7 @@ impl LflowCompiler {
                     &self.symtab,
                     &ctx,
                     i64::from(dp_key),
-                    None,
+                    Some(&mut lf_refs),
                 ) {
                     Ok(m) => m,
                     Err(err) => {
@@ -555,6 +603,17 @@ impl LflowCompiler {
                 }
             }
             self.cache.insert(lf.uuid(), (content, out.clone()));
+            let names: Vec<String> = lf_refs
+                .address_sets
+                .keys()
+                .map(|n| format!("as:{n}"))
+                .chain(lf_refs.port_groups.iter().map(|n| format!("pg:{n}")))
+                .collect();
+            if names.is_empty() {
+                self.refs.remove(&lf.uuid());
+            } else {
+                self.refs.insert(lf.uuid(), names);
+            }
             result.changed.push((source, out));
         }
         let gone: Vec<Uuid> = self
@@ -566,6 +625,7 @@ impl LflowCompiler {
         for u in gone {
             self.cache.remove(&u);
             result.removed.push(u.as_u128());
+            self.refs.remove(&u);
             self.groups.remove_lflow(u.as_u128());
             self.meters.remove_lflow(u.as_u128());
         }

@@ -644,3 +644,61 @@ fn agent_installs_meters_for_qos_rate_limits() {
         must_ping(&hv1, p1, p2.ip());
     });
 }
+
+/// Incremental processing: changing an address set's members updates the flows of the ACL
+/// that names it, without a full recompute of the logical flows (none is logged).
+#[test]
+fn agent_address_set_change_is_incremental() {
+    with_central(|central| {
+        let (hv1, pods) = one_switch(central, 2);
+        let (p1, p2) = (&pods[0], &pods[1]);
+        nb(
+            central,
+            &["create", "Address_Set", "name=blocked", "addresses=[]"],
+        );
+        nb(
+            central,
+            &[
+                "acl-add",
+                "ls1",
+                "to-lport",
+                "1001",
+                "ip4.src == $blocked && icmp4",
+                "drop",
+            ],
+        );
+        wait_hv(central, &hv1, 20);
+        must_ping(&hv1, p1, p2.ip());
+        let full_recomputes = || {
+            std::fs::read_to_string(crate::support_agent::agent_log(&hv1))
+                .unwrap_or_default()
+                .matches("logical flows recompiled")
+                .count()
+        };
+        let before = full_recomputes();
+        nb(
+            central,
+            &[
+                "set",
+                "Address_Set",
+                "blocked",
+                &format!("addresses=\"{}\"", p1.ip()),
+            ],
+        );
+        wait_hv(central, &hv1, 20);
+        assert!(
+            wait_blocked(p1, p2.ip(), PING_WAIT),
+            "p1 not blocked after joining the address set"
+        );
+        nb(central, &["clear", "Address_Set", "blocked", "addresses"]);
+        wait_hv(central, &hv1, 20);
+        must_ping(&hv1, p1, p2.ip());
+        if !reference_mode() {
+            assert_eq!(
+                full_recomputes(),
+                before,
+                "an address set change recompiled every logical flow"
+            );
+        }
+    });
+}
