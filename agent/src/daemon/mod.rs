@@ -643,14 +643,24 @@ pub async fn run(args: DaemonArgs) -> Result<(), DaemonError> {
         warn!(path = %ctl_path.display(), error = %e, "control socket not available");
     }
     let mut ovs_rx = st.ovs.subscribe();
+    let mut sb_rx: Option<(String, tokio::sync::watch::Receiver<u64>)> = None;
     loop {
         st.iterate().await;
         if std::mem::take(&mut st.rerun) {
             continue;
         }
-        let mut sb_rx = st.sb.as_ref().map(|(_, c)| c.subscribe());
+        // One receiver per Southbound client, kept across iterations: a fresh clone would
+        // report every change since the client started, and the loop would never sleep.
+        let remote = st.sb.as_ref().map(|(r, _)| r.clone());
+        if sb_rx.as_ref().map(|(r, _)| r) != remote.as_ref() {
+            sb_rx = st.sb.as_ref().map(|(r, c)| {
+                let mut rx = c.subscribe();
+                rx.borrow_and_update();
+                (r.clone(), rx)
+            });
+        }
         let sb_changed = async {
-            match sb_rx.as_mut() {
+            match sb_rx.as_mut().map(|(_, rx)| rx) {
                 Some(rx) => {
                     let _ = rx.changed().await;
                 }
@@ -658,10 +668,10 @@ pub async fn run(args: DaemonArgs) -> Result<(), DaemonError> {
             }
         };
         tokio::select! {
-            _ = ovs_rx.changed() => {}
-            () = sb_changed => {}
-            () = st.flows.wait_event() => {}
-            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = ovs_rx.changed() => { tracing::trace!("woken by the Open_vSwitch database"); }
+            () = sb_changed => { tracing::trace!("woken by the Southbound database"); }
+            () = st.flows.wait_event() => { tracing::trace!("woken by the integration bridge"); }
+            _ = tokio::time::sleep(Duration::from_secs(5)) => { tracing::trace!("woken by the timer"); }
             Some(req) = ctl_rx.recv() => {
                 if st.control(req).await {
                     break;
