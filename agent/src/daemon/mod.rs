@@ -164,12 +164,21 @@ impl State {
         let server = std::sync::Arc::new(cni::server::CniServer::new(scfg, backend));
         let socket = self.args.cni_socket.clone();
         tokio::spawn(async move {
-            match server.reconcile().await {
-                Ok(removed) if !removed.is_empty() => {
-                    info!(?removed, "CNI: removed ports of vanished pods");
+            // The server's replicas sync in the background: retry for a few seconds before
+            // reporting that the startup reconciliation could not run.
+            for attempt in 0..40 {
+                match server.reconcile().await {
+                    Ok(removed) => {
+                        if !removed.is_empty() {
+                            info!(?removed, "CNI: removed ports of vanished pods");
+                        }
+                        break;
+                    }
+                    Err(e) if attempt == 39 => {
+                        warn!(error = %e, "CNI: startup reconciliation failed");
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
                 }
-                Ok(_) => {}
-                Err(e) => warn!(error = %e, "CNI: startup reconciliation failed"),
             }
             match server.bind() {
                 Ok(listener) => {
