@@ -17,8 +17,10 @@ pub struct Annotator {
     by_cookie: HashMap<u32, Vec<String>>,
 }
 
+/// The 32 bits of a row's uuid that its flows carry as cookie.
 fn prefix(u: ovsdb::Uuid) -> u32 {
-    u32::from_be_bytes([u.0[0], u.0[1], u.0[2], u.0[3]])
+    // The cookie is the uuid's top 32 bits, so it always fits.
+    u32::try_from(crate::physical::cookie_of(u.as_u128())).unwrap_or(u32::MAX)
 }
 
 impl Annotator {

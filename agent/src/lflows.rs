@@ -112,10 +112,6 @@ pub struct CompileInput<'a> {
     pub dp_hash_l4_sym: bool,
 }
 
-fn cookie_of(u: Uuid) -> u64 {
-    u64::from(u32::from_be_bytes([u.0[0], u.0[1], u.0[2], u.0[3]]))
-}
-
 fn uuid_parts(u: Uuid) -> [u32; 4] {
     let b = u.0;
     [
@@ -482,7 +478,7 @@ impl LflowCompiler {
                     }
                 }
             };
-            let cookie = cookie_of(lf.uuid());
+            let cookie = crate::physical::cookie_of(lf.uuid().as_u128());
             let source = lf.uuid().as_u128();
 
             for dp_key in dps {
