@@ -206,3 +206,147 @@ fn agent_serves_cni_add_del_for_pods_that_then_ping() {
     drop(central);
     assert_torn_down(&root, &id);
 }
+
+/// 50 ADD/DEL cycles, 10 in parallel, through the shim and the agent: every ADD succeeds, and
+/// nothing is left behind — no veth or OVS port, and no agent thread inside a pod namespace.
+#[test]
+fn agent_cni_50_cycles_10_parallel_leave_nothing_behind() {
+    if reference_mode() {
+        return;
+    }
+    let central = Central::start().expect("central");
+    let root = central.root().to_owned();
+    let id = central.id().to_owned();
+    {
+        let mut hv1 = Chassis::start(&central, "hv1").expect("hv1");
+        start_ovn_agent(&mut hv1);
+        central
+            .nbctl(&[
+                "ls-add",
+                "ls1",
+                "--",
+                "lr-add",
+                "lr1",
+                "--",
+                "lrp-add",
+                "lr1",
+                "lr1-ls1",
+                "00:00:00:00:ff:01",
+                "10.0.1.1/24",
+                "--",
+                "lsp-add",
+                "ls1",
+                "ls1-lr1",
+                "--",
+                "lsp-set-type",
+                "ls1-lr1",
+                "router",
+                "--",
+                "lsp-set-addresses",
+                "ls1-lr1",
+                "router",
+                "--",
+                "lsp-set-options",
+                "ls1-lr1",
+                "router-port=lr1-ls1",
+            ])
+            .unwrap();
+        for i in 0..10 {
+            let lsp = format!("default_w{i}");
+            central
+                .nbctl(&[
+                    "lsp-add",
+                    "ls1",
+                    &lsp,
+                    "--",
+                    "lsp-set-addresses",
+                    &lsp,
+                    &format!("0a:00:00:00:02:{:02x} 10.0.1.{}", i, 100 + i),
+                ])
+                .unwrap();
+        }
+        wait_hv(&central, &hv1, 20);
+        let socket = hv1.dir().join("ovn-agent-cni.sock");
+        assert!(
+            testkit::wait_until(Duration::from_secs(10), || socket.exists()),
+            "no CNI socket"
+        );
+        let conf = json!({"cniVersion": "1.0.0", "name": "ovn-agent", "type": "ovn-agent-cni",
+                          "socket": socket.to_str().unwrap(), "mtu": 1400});
+        let latencies = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            for w in 0..10 {
+                let (conf, id, latencies) = (&conf, &id, &latencies);
+                s.spawn(move || {
+                    for c in 0..5 {
+                        let ns = Netns::create(&format!("{id}-w{w}c{c}")).expect("netns");
+                        let netns = format!("/var/run/netns/{}", ns.name());
+                        let cid = format!("{id}-w{w}-c{c}");
+                        let args = format!("K8S_POD_NAMESPACE=default;K8S_POD_NAME=w{w}");
+                        let env = |cmd: &'static str| {
+                            vec![
+                                ("CNI_COMMAND", cmd.to_owned()),
+                                ("CNI_CONTAINERID", cid.clone()),
+                                ("CNI_NETNS", netns.clone()),
+                                ("CNI_IFNAME", "eth0".to_owned()),
+                                ("CNI_PATH", "/opt/cni/bin".to_owned()),
+                                ("CNI_ARGS", args.clone()),
+                            ]
+                        };
+                        let add = env("ADD");
+                        let add: Vec<(&str, &str)> =
+                            add.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                        let t0 = std::time::Instant::now();
+                        let (code, out) = shim(&add, conf);
+                        latencies.lock().unwrap().push(t0.elapsed());
+                        assert_eq!(code, 0, "ADD w{w} cycle {c}: {out}");
+                        let del = env("DEL");
+                        let del: Vec<(&str, &str)> =
+                            del.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                        let (code, out) = shim(&del, conf);
+                        assert_eq!(code, 0, "DEL w{w} cycle {c}: {out}");
+                        drop(ns);
+                    }
+                });
+            }
+        });
+        let mut l = latencies.into_inner().unwrap();
+        l.sort();
+        assert_eq!(l.len(), 50);
+        println!(
+            "CNI ADD latency, 10 in parallel: p50 {:?}, p99 {:?}",
+            l[25], l[49]
+        );
+        let ports = hv1.vsctl(&["list-ports", "br-int"]).unwrap();
+        assert!(
+            !ports
+                .lines()
+                .any(|p| p.starts_with("ovn") && !p.starts_with("ovn-")),
+            "OVS ports left: {ports}"
+        );
+        let links = hv1.exec(&["ip", "-o", "link"]).unwrap();
+        assert!(
+            !links
+                .lines()
+                .any(|l| l.contains(": ovn") && !l.contains("ovn-")),
+            "veths left: {links}"
+        );
+        // No agent thread stayed in a pod namespace: all share the chassis namespace.
+        let pid = hv1.agent_pid().expect("agent pid");
+        let own = std::fs::read_link(format!("/proc/{pid}/ns/net")).unwrap();
+        for t in std::fs::read_dir(format!("/proc/{pid}/task"))
+            .unwrap()
+            .flatten()
+        {
+            let ns = std::fs::read_link(t.path().join("ns/net")).unwrap();
+            assert_eq!(
+                ns,
+                own,
+                "agent thread {:?} is in another network namespace",
+                t.file_name()
+            );
+        }
+    }
+    drop(central);
+    assert_torn_down(&root, &id);
+}
