@@ -112,7 +112,8 @@ impl NetConf {
             Some(m) => Dns::from_fields(Fields::new(m, "dns"))?,
             None => Dns::default(),
         };
-        let default_route = f.opt_bool("default_route")?.unwrap_or(true);
+        // A secondary network must not take the pod's default route unless asked to.
+        let default_route = f.opt_bool("default_route")?.unwrap_or(logical_switch.is_none());
         let runtime_config = f.opt_object("runtimeConfig")?.cloned().unwrap_or_default();
         let args = f.opt_object("args")?.cloned().unwrap_or_default();
         let prev_result = match raw.get("prevResult") {

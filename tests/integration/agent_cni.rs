@@ -180,6 +180,79 @@ fn agent_serves_cni_add_del_for_pods_that_then_ping() {
         );
         assert!(ping(&nss[1], &ips[0]), "pod2 cannot ping pod1 ({})", ips[0]);
 
+        // A second interface of pod1 on a second network (switch ls2 behind the same router),
+        // Multus-style: its own attachment (container id, ifname) and logical port.
+        central
+            .nbctl(&[
+                "ls-add",
+                "ls2",
+                "--",
+                "lrp-add",
+                "lr1",
+                "lr1-ls2",
+                "00:00:00:00:ff:02",
+                "10.0.2.1/24",
+                "--",
+                "lsp-add",
+                "ls2",
+                "ls2-lr1",
+                "--",
+                "lsp-set-type",
+                "ls2-lr1",
+                "router",
+                "--",
+                "lsp-set-addresses",
+                "ls2-lr1",
+                "router",
+                "--",
+                "lsp-set-options",
+                "ls2-lr1",
+                "router-port=lr1-ls2",
+                "--",
+                "lsp-add",
+                "ls2",
+                "blue_default_pod1",
+                "--",
+                "lsp-set-addresses",
+                "blue_default_pod1",
+                "0a:00:00:00:02:11 10.0.2.11",
+            ])
+            .unwrap();
+        wait_hv(&central, &hv1, 20);
+        let blue = json!({"cniVersion": "1.0.0", "name": "blue", "type": "ovn-agent-cni",
+                          "socket": socket.to_str().unwrap(), "mtu": 1400, "logical_switch": "ls2"});
+        let netns1 = format!("/var/run/netns/{}", nss[0].name());
+        let cid1 = format!("{id}-cid0");
+        let second = [
+            ("CNI_COMMAND", "ADD"),
+            ("CNI_CONTAINERID", cid1.as_str()),
+            ("CNI_NETNS", netns1.as_str()),
+            ("CNI_IFNAME", "net1"),
+            ("CNI_PATH", "/opt/cni/bin"),
+            ("CNI_ARGS", "K8S_POD_NAMESPACE=default;K8S_POD_NAME=pod1"),
+        ];
+        let (code, out) = shim(&second, &blue);
+        assert_eq!(
+            code,
+            0,
+            "ADD net1: {out}\nagent log:\n{}",
+            hv1.agent_log_tail(30)
+        );
+        assert!(
+            out["ips"][0]["address"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("10.0.2.11")),
+            "net1 did not get the blue network's address: {out}"
+        );
+        assert!(
+            ping(&nss[0], "10.0.2.1"),
+            "pod1 cannot reach the blue network's router port through net1"
+        );
+        let mut del_second = second;
+        del_second[0] = ("CNI_COMMAND", "DEL");
+        let (code, out) = shim(&del_second, &blue);
+        assert_eq!(code, 0, "DEL net1: {out}");
+
         // DEL is idempotent and removes the OVS port.
         for (i, ns) in nss.iter().enumerate() {
             let netns = format!("/var/run/netns/{}", ns.name());
