@@ -179,6 +179,34 @@ fn agent_serves_cni_add_del_for_pods_that_then_ping() {
             hv1.agent_log_tail(20)
         );
         assert!(ping(&nss[1], &ips[0]), "pod2 cannot ping pod1 ({})", ips[0]);
+        assert!(ping(&nss[0], "10.0.1.1"), "pod1 cannot ping its gateway");
+        // TCP between the two pods (the agent turned TX checksum offload off, or this breaks).
+        let server_ns = nss[1].name().to_owned();
+        let listener =
+            testkit::run_in_netns(&server_ns, || std::net::TcpListener::bind("0.0.0.0:5101"))
+                .expect("netns")
+                .expect("listen in pod2");
+        let received = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().expect("accept");
+            let mut buf = Vec::new();
+            std::io::Read::read_to_end(&mut conn, &mut buf).expect("read");
+            buf.len()
+        });
+        let dest = format!("{}:5101", ips[1]);
+        testkit::run_in_netns(nss[0].name(), move || {
+            let mut c = std::net::TcpStream::connect_timeout(
+                &dest.parse().unwrap(),
+                Duration::from_secs(5),
+            )
+            .expect("connect pod1 → pod2");
+            c.write_all(&vec![7u8; 256 * 1024]).expect("send");
+        })
+        .expect("netns");
+        assert_eq!(
+            received.join().unwrap(),
+            256 * 1024,
+            "TCP transfer pod1 → pod2 incomplete"
+        );
 
         // A second interface of pod1 on a second network (switch ls2 behind the same router),
         // Multus-style: its own attachment (container id, ifname) and logical port.
