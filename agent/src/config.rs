@@ -84,6 +84,10 @@ pub struct ChassisConfig {
     pub hostname: String,
     /// `ovn-remote`: the Southbound DB remote(s), comma-separated as OVS accepts.
     pub ovn_remote: Option<String>,
+    /// `ovn-cni-nb-remote` (ours, optional): a Northbound remote for the CNI server, which needs
+    /// it only for ports addressed by OVN's IPAM (`dynamic`), whose assigned addresses 23.03
+    /// keeps in the Northbound alone.
+    pub cni_nb_remote: Option<String>,
     /// `ovn-remote-probe-interval`: `None` keeps the default; zero disables probing.
     pub remote_probe_interval: Option<Duration>,
     /// `ovn-openflow-probe-interval` (seconds; default 0 = disabled, as upstream).
@@ -270,6 +274,7 @@ impl ChassisConfig {
                 .filter(|h| !h.is_empty())
                 .unwrap_or_else(|| default_hostname.to_owned()),
             ovn_remote: l.opt("ovn-remote").filter(|r| !r.is_empty()),
+            cni_nb_remote: l.opt("ovn-cni-nb-remote").filter(|r| !r.is_empty()),
             remote_probe_interval: l.seconds("ovn-remote-probe-interval")?,
             openflow_probe_interval: l
                 .seconds("ovn-openflow-probe-interval")?

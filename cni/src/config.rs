@@ -113,7 +113,9 @@ impl NetConf {
             None => Dns::default(),
         };
         // A secondary network must not take the pod's default route unless asked to.
-        let default_route = f.opt_bool("default_route")?.unwrap_or(logical_switch.is_none());
+        let default_route = f
+            .opt_bool("default_route")?
+            .unwrap_or(logical_switch.is_none());
         let runtime_config = f.opt_object("runtimeConfig")?.cloned().unwrap_or_default();
         let args = f.opt_object("args")?.cloned().unwrap_or_default();
         let prev_result = match raw.get("prevResult") {

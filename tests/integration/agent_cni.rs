@@ -68,6 +68,14 @@ fn agent_serves_cni_add_del_for_pods_that_then_ping() {
     let id = central.id().to_owned();
     {
         let mut hv1 = Chassis::start(&central, "hv1").expect("hv1");
+        // The CNI server reads OVN's IPAM results (`dynamic` addresses) from the Northbound.
+        hv1.vsctl(&[
+            "set",
+            "Open_vSwitch",
+            ".",
+            &format!("external_ids:ovn-cni-nb-remote={}", central.nb_remote()),
+        ])
+        .unwrap();
         start_ovn_agent(&mut hv1);
         // The pods' prefix and gateway come from the router port on their switch.
         central
@@ -101,23 +109,37 @@ fn agent_serves_cni_add_del_for_pods_that_then_ping() {
                 "router-port=lr1-ls1",
             ])
             .unwrap();
-        for (pod, mac, ip) in [
-            ("pod1", "0a:00:00:00:01:11", "10.0.1.11"),
-            ("pod2", "0a:00:00:00:01:12", "10.0.1.12"),
-        ] {
-            let lsp = format!("default_{pod}");
-            central
-                .nbctl(&[
-                    "lsp-add",
-                    "ls1",
-                    &lsp,
-                    "--",
-                    "lsp-set-addresses",
-                    &lsp,
-                    &format!("{mac} {ip}"),
-                ])
-                .unwrap();
-        }
+        // pod1 has a static address; pod2 gets one from OVN's IPAM (ls1 other_config:subnet).
+        central
+            .nbctl(&[
+                "set",
+                "Logical_Switch",
+                "ls1",
+                "other_config:subnet=10.0.1.0/24",
+            ])
+            .unwrap();
+        central
+            .nbctl(&[
+                "lsp-add",
+                "ls1",
+                "default_pod1",
+                "--",
+                "lsp-set-addresses",
+                "default_pod1",
+                "0a:00:00:00:01:11 10.0.1.11",
+            ])
+            .unwrap();
+        central
+            .nbctl(&[
+                "lsp-add",
+                "ls1",
+                "default_pod2",
+                "--",
+                "lsp-set-addresses",
+                "default_pod2",
+                "dynamic",
+            ])
+            .unwrap();
         wait_hv(&central, &hv1, 20);
 
         let socket = hv1.dir().join("ovn-agent-cni.sock");
@@ -156,9 +178,28 @@ fn agent_serves_cni_add_del_for_pods_that_then_ping() {
                 .as_str()
                 .unwrap_or_default()
                 .to_owned();
+            // Static for pod1; for pod2 what OVN's IPAM assigned (NB dynamic_addresses).
+            let want = if pod == "pod1" {
+                "10.0.1.11".to_owned()
+            } else {
+                let dynamic = central
+                    .nbctl(&[
+                        "--bare",
+                        "--columns=dynamic_addresses",
+                        "find",
+                        "Logical_Switch_Port",
+                        "name=default_pod2",
+                    ])
+                    .unwrap();
+                dynamic
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
             assert!(
-                ip.starts_with("10.0.1.1"),
-                "ADD {pod}: unexpected result {out}"
+                !want.is_empty() && ip.starts_with(&format!("{want}/")),
+                "ADD {pod}: got {out}, OVN has {want:?}"
             );
             ips.push(ip.split('/').next().unwrap().to_owned());
         }

@@ -147,7 +147,12 @@ impl State {
         // The CNI server keeps its own small replicas: it must see the Port_Binding of a pod
         // before the pod is local, which the agent's conditional monitoring would not show.
         let backend = match cfg.ovn_remote.as_deref().map(|sb_remote| {
-            cni::ovsdb_backend::OvsdbBackend::start(&self.args.ovs_remote, sb_remote, None, 1500)
+            cni::ovsdb_backend::OvsdbBackend::start(
+                &self.args.ovs_remote,
+                sb_remote,
+                cfg.cni_nb_remote.as_deref(),
+                1500,
+            )
         }) {
             Some(Ok(b)) => std::sync::Arc::new(b),
             Some(Err(e)) => {
