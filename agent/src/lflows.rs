@@ -122,19 +122,6 @@ fn uuid_parts(u: Uuid) -> [u32; 4] {
     ]
 }
 
-/// Ports that are related on every chassis (patch-like ports), besides the resident ones.
-fn related_always(inp: &CompileInput<'_>, port: &str) -> bool {
-    inp.snap.port_bindings.iter().any(|pb| {
-        pb.logical_port == port
-            && matches!(
-                pb.ty,
-                crate::binding::PortType::Patch
-                    | crate::binding::PortType::Localnet
-                    | crate::binding::PortType::Vtep
-            )
-    })
-}
-
 /// Port lookups of actions on one datapath, as ovn-controller's `lookup_port_cb`: a port of
 /// that datapath, else one of its multicast groups.
 struct DpPorts<'a> {
@@ -390,8 +377,7 @@ impl LflowCompiler {
             // Flows northd tags with the port they are about are only needed where that port
             // is related to this chassis (lflow.c `tags:in_out_port`).
             if let Some(p) = lf.tags().get("in_out_port")
-                && !inp.related.contains(p)
-                && !related_always(inp, p)
+                && !related.contains(p)
             {
                 continue;
             }
