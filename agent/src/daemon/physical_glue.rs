@@ -218,17 +218,9 @@ pub fn extra_flows(
         }
         let l = x::LoadBalancer {
             uuid: lb.uuid().as_u128(),
-            vips: lb
-                .vips()
-                .iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
+            vips: lb.vips().to_btree_map(),
             protocol: lb.protocol().map(str::to_owned),
-            options: lb
-                .options()
-                .iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
+            options: lb.options().to_btree_map(),
             datapaths,
         };
         out.extend(x::lb_hairpin_flows(input, &l, use_ct_mark));

@@ -74,12 +74,6 @@ pub struct OvsSnapshot {
     pub datapath_caps: BTreeMap<String, BTreeMap<String, String>>,
 }
 
-fn map(m: ovsdb::views::MapRef<'_>) -> BTreeMap<String, String> {
-    m.iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
-}
-
 impl OvsSnapshot {
     /// Reads the snapshot from a replica of the Open_vSwitch database.
     pub fn read(db: &Replica) -> Self {
@@ -90,8 +84,8 @@ impl OvsSnapshot {
             .and_then(|t| t.iter().next())
         {
             snap.root = Some(root.uuid());
-            snap.external_ids = map(root.external_ids());
-            snap.other_config = map(root.other_config());
+            snap.external_ids = root.external_ids().to_btree_map();
+            snap.other_config = root.other_config().to_btree_map();
             snap.iface_types = root.iface_types().map(str::to_owned).collect();
             snap.iface_types.sort();
         }
@@ -137,7 +131,7 @@ impl OvsSnapshot {
                 .map(|p| PortView {
                     uuid: p.uuid(),
                     name: p.name().to_owned(),
-                    external_ids: map(p.external_ids()),
+                    external_ids: p.external_ids().to_btree_map(),
                     ifaces: p
                         .interfaces()
                         .filter_map(|iu| ifaces.get(&iu))
@@ -146,8 +140,8 @@ impl OvsSnapshot {
                             name: i.name().to_owned(),
                             ty: i.ty().to_owned(),
                             ofport: i.ofport(),
-                            options: map(i.options()),
-                            external_ids: map(i.external_ids()),
+                            options: i.options().to_btree_map(),
+                            external_ids: i.external_ids().to_btree_map(),
                         })
                         .collect(),
                 })
@@ -159,8 +153,8 @@ impl OvsSnapshot {
                     name: b.name().to_owned(),
                     datapath_type: b.datapath_type().to_owned(),
                     fail_mode: b.fail_mode().map(str::to_owned),
-                    external_ids: map(b.external_ids()),
-                    other_config: map(b.other_config()),
+                    external_ids: b.external_ids().to_btree_map(),
+                    other_config: b.other_config().to_btree_map(),
                     ports,
                 },
             );

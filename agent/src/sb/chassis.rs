@@ -106,11 +106,7 @@ pub fn chassis_ops(cfg: &ChassisConfig, facts: &ChassisFacts, sb: &Replica) -> V
             if c.hostname() != cfg.hostname {
                 row.push(("hostname", Datum::from(cfg.hostname.as_str())));
             }
-            let existing: BTreeMap<String, String> = c
-                .other_config()
-                .iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect();
+            let existing: BTreeMap<String, String> = c.other_config().to_btree_map();
             let other_config =
                 cfg.chassis_other_config(&existing, &facts.datapath_type, &facts.iface_types);
             if other_config != existing {

@@ -61,12 +61,6 @@ pub struct SbSnapshot {
     pub me: Option<(Uuid, Vec<OwnEncap>)>,
 }
 
-fn map(m: ovsdb::views::MapRef<'_>) -> BTreeMap<String, String> {
-    m.iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
-}
-
 impl SbSnapshot {
     /// Reads the snapshot; `me` is this chassis's name.
     pub fn read(db: &Replica, me: &str) -> Self {
@@ -88,7 +82,7 @@ impl SbSnapshot {
                     DatapathInfo {
                         uuid: d.uuid(),
                         key,
-                        external_ids: map(d.external_ids()),
+                        external_ids: d.external_ids().to_btree_map(),
                     },
                 );
             }
@@ -105,7 +99,7 @@ impl SbSnapshot {
                             e.uuid(),
                             e.ty().to_owned(),
                             e.ip().to_owned(),
-                            map(e.options()),
+                            e.options().to_btree_map(),
                         )
                     })
                     .collect();
@@ -119,7 +113,7 @@ impl SbSnapshot {
                     ));
                     continue;
                 }
-                let oc = map(c.other_config());
+                let oc = c.other_config().to_btree_map();
                 s.remote_chassis.push(tunnel::RemoteChassis {
                     name: c.name().to_owned(),
                     encaps: cencaps
@@ -183,7 +177,7 @@ impl SbSnapshot {
                     tunnel_key: u32::try_from(pb.tunnel_key()).unwrap_or(0),
                     chassis: name(pb.chassis()),
                     requested_chassis: name(pb.requested_chassis()),
-                    options: map(pb.options()),
+                    options: pb.options().to_btree_map(),
                     parent_port: pb.parent_port().map(str::to_owned),
                     virtual_parent: pb.virtual_parent().map(str::to_owned),
                     ha_chassis,

@@ -107,6 +107,14 @@ impl<'a> MapRef<'a> {
             .filter_map(|(k, v)| Some((k.as_str()?, v.as_str()?)))
     }
 
+    /// The string entries as an owned, sorted map (for callers that keep them past the
+    /// replica lock).
+    pub fn to_btree_map(&self) -> std::collections::BTreeMap<String, String> {
+        self.iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.0.len()
