@@ -57,6 +57,42 @@ fn shim(env: &[(&str, &str)], conf: &Value) -> (i32, Value) {
     (out.status.code().unwrap_or(-1), v)
 }
 
+/// Switch `ls1` (10.0.1.0/24) behind router `lr1`: the router port gives pods their prefix and
+/// gateway.
+fn ls1_behind_router(central: &Central) {
+    central
+        .nbctl(&[
+            "ls-add",
+            "ls1",
+            "--",
+            "lr-add",
+            "lr1",
+            "--",
+            "lrp-add",
+            "lr1",
+            "lr1-ls1",
+            "00:00:00:00:ff:01",
+            "10.0.1.1/24",
+            "--",
+            "lsp-add",
+            "ls1",
+            "ls1-lr1",
+            "--",
+            "lsp-set-type",
+            "ls1-lr1",
+            "router",
+            "--",
+            "lsp-set-addresses",
+            "ls1-lr1",
+            "router",
+            "--",
+            "lsp-set-options",
+            "ls1-lr1",
+            "router-port=lr1-ls1",
+        ])
+        .unwrap();
+}
+
 #[test]
 fn agent_serves_cni_add_del_for_pods_that_then_ping() {
     if reference_mode() {
@@ -78,37 +114,7 @@ fn agent_serves_cni_add_del_for_pods_that_then_ping() {
         .unwrap();
         start_ovn_agent(&mut hv1);
         // The pods' prefix and gateway come from the router port on their switch.
-        central
-            .nbctl(&[
-                "ls-add",
-                "ls1",
-                "--",
-                "lr-add",
-                "lr1",
-                "--",
-                "lrp-add",
-                "lr1",
-                "lr1-ls1",
-                "00:00:00:00:ff:01",
-                "10.0.1.1/24",
-                "--",
-                "lsp-add",
-                "ls1",
-                "ls1-lr1",
-                "--",
-                "lsp-set-type",
-                "ls1-lr1",
-                "router",
-                "--",
-                "lsp-set-addresses",
-                "ls1-lr1",
-                "router",
-                "--",
-                "lsp-set-options",
-                "ls1-lr1",
-                "router-port=lr1-ls1",
-            ])
-            .unwrap();
+        ls1_behind_router(&central);
         // pod1 has a static address; pod2 gets one from OVN's IPAM (ls1 other_config:subnet).
         central
             .nbctl(&[
@@ -362,37 +368,7 @@ fn agent_cni_50_cycles_10_parallel_leave_nothing_behind() {
     {
         let mut hv1 = Chassis::start(&central, "hv1").expect("hv1");
         start_ovn_agent(&mut hv1);
-        central
-            .nbctl(&[
-                "ls-add",
-                "ls1",
-                "--",
-                "lr-add",
-                "lr1",
-                "--",
-                "lrp-add",
-                "lr1",
-                "lr1-ls1",
-                "00:00:00:00:ff:01",
-                "10.0.1.1/24",
-                "--",
-                "lsp-add",
-                "ls1",
-                "ls1-lr1",
-                "--",
-                "lsp-set-type",
-                "ls1-lr1",
-                "router",
-                "--",
-                "lsp-set-addresses",
-                "ls1-lr1",
-                "router",
-                "--",
-                "lsp-set-options",
-                "ls1-lr1",
-                "router-port=lr1-ls1",
-            ])
-            .unwrap();
+        ls1_behind_router(&central);
         for i in 0..10 {
             let lsp = format!("default_w{i}");
             central
